@@ -1,0 +1,29 @@
+.PHONY: setup run test eval bench bench-quick browser clean-index
+
+VENV := .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	$(PY) app.py
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+test: setup browser
+	$(PY) -m pytest -q -ra
+
+eval: setup
+	$(PY) -m eval.run_all
+
+bench: setup
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m bench.run_all
+
+bench-quick: setup
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) -m bench.run_all --quick

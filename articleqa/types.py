@@ -1,0 +1,101 @@
+"""Plain data types shared by ingest, the store, qa and the interfaces."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    text: str  # cleaned body: paragraphs joined by a blank line
+    source: str = ""  # publication or site name
+    url: str = ""
+    date: str = ""
+    author: str = ""
+    lang: str = ""  # zh-Hant, zh-Hans, en
+    path: str = ""  # the file it came from
+    content_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Chunk:
+    id: str  # "<article_id>:<ordinal>"
+    article_id: str
+    ordinal: int
+    text: str  # what users see (no repeated title)
+    start: int  # character span in Article.text
+    end: int
+    heading: str = ""
+    n_tokens: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its article's metadata and scores."""
+
+    chunk: Chunk
+    title: str = ""
+    source: str = ""
+    score: float = 0.0
+    dense_score: float | None = None
+    keyword_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["chunk"] = self.chunk.to_dict()
+        return d
+
+
+@dataclass
+class Citation:
+    n: int  # the [n] marker in the answer
+    article_id: str
+    title: str
+    chunk_id: str
+    quote: str  # the supporting sentence
+    start: int  # span of the quote in the article's cleaned text
+    end: int
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    mode: str = "extractive"  # llm | extractive | openai
+    notes: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # retrieved, with scores
+    timings: dict[str, float] = field(default_factory=dict)
+    standalone_question: str = ""
+    lang: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "citations": [c.to_dict() for c in self.citations],
+            "refused": self.refused,
+            "mode": self.mode,
+            "notes": list(self.notes),
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": dict(self.timings),
+            "standalone_question": self.standalone_question,
+            "lang": self.lang,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+        }
