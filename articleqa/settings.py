@@ -66,6 +66,8 @@ class AnswerSettings(BaseModel):
     context_passages: int = 3
     # Refuse when the best passage's dense cosine is below this (e5 cosines of unrelated text sit near 0.75-0.8).
     min_dense_score: float = 0.80
+    # The same for a question in another language than the passages (English about Chinese text): cosines run lower.
+    min_dense_score_cross_lingual: float = 0.75
     extractive_sentences: int = 2
 
 

@@ -10,8 +10,8 @@ rehashed, and rebuilt when the hash is wrong.
 shared; llama.cpp contexts are not thread-safe, so callers hold ``generator_lock()`` around every call.
 
 Prompt-prefix reuse: ``llama_cpp.Llama`` keeps the tokens of the previous evaluation (``Llama.input_ids[:n_tokens]``)
-and on the next call evaluates only the suffix after the longest common prefix (``Llama.generate``:
-"if reset and self.n_tokens > 0: longest_prefix = ...; tokens = tokens[longest_prefix:]"), so a second RAG prompt
+and on the next call evaluates only the suffix after the longest common prefix (``Llama.generate``: "Check for kv
+cache prefix match", then ``kv_cache_seq_rm`` past the prefix and ``tokens = tokens[reuse_prefix:]``), so a RAG prompt
 sharing its system prompt/instructions with the previous one skips re-processing that prefix. This is on by default
 and needs no ``LlamaCache`` (that one stores whole states across *different* prompts, in RAM).
 """
@@ -257,6 +257,40 @@ def prepare_generator(settings: Settings, progress: Progress | None = None) -> P
     return None
 
 
+def _llama_build_has_amx() -> bool:
+    import llama_cpp
+
+    return "AMX_INT8 = 1" in llama_cpp.llama_print_system_info().decode(errors="replace")
+
+
+@contextmanager
+def _without_extra_buffers(disable: bool) -> Iterator[None]:
+    """Load with ``llama_model_params.use_extra_bufts = False`` (Llama() has no argument for it).
+
+    A llama.cpp built with GGML_NATIVE on a CPU that advertises AMX puts Q4_K weights in AMX buffers, and the
+    first matmul then dies with SIGSEGV (general protection fault at ``ldtilecfg`` in ``ggml_backend_amx_mul_mat``)
+    where the hypervisor does not really enable AMX tiles, as on our Firecracker VMs. Turning extra buffer types
+    off avoids AMX (and also the CPU weight repacking, which a build without AMX would keep).
+    """
+    if not disable:
+        yield
+        return
+    import llama_cpp.llama_cpp as lc
+
+    original = lc.llama_model_default_params
+
+    def params():
+        p = original()
+        p.use_extra_bufts = False
+        return p
+
+    lc.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lc.llama_model_default_params = original
+
+
 def _llama_chat(path: Path, settings: Settings):
     """The process-wide ChatLlamaCpp for this file and context shape (loading takes seconds and 1.1 GB)."""
     m = settings.models
@@ -267,15 +301,16 @@ def _llama_chat(path: Path, settings: Settings):
         if chat is None:
             from langchain_community.chat_models import ChatLlamaCpp
 
-            chat = ChatLlamaCpp(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=m.n_batch,
-                n_threads=m.n_threads,
-                temperature=m.temperature,
-                max_tokens=m.max_tokens,
-                verbose=False,
-            )
+            with _without_extra_buffers(_llama_build_has_amx()):
+                chat = ChatLlamaCpp(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_batch=m.n_batch,
+                    n_threads=m.n_threads,
+                    temperature=m.temperature,
+                    max_tokens=m.max_tokens,
+                    verbose=False,
+                )
             _llama_models[key] = chat
     return chat
 

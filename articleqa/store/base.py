@@ -57,6 +57,60 @@ class Store(ABC):
     @abstractmethod
     def commit(self) -> None: ...
 
+    # --- Writer-side extensions (ingest uses them; readers need not). Defaults refuse, so a read-only or
+    # --- test backend only has to implement the abstract methods above.
+
+    def begin(self) -> None:
+        """Become the writer now (fail fast if another process is writing) instead of at the first write."""
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        """An article's chunks in order (backends may override with something faster)."""
+        return sorted((c for c in self.iter_chunks() if c.article_id == article_id), key=lambda c: c.ordinal)
+
+    def get_vectors(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """The stored vectors of ``chunk_ids``, one row each, in the given order."""
+        raise NotImplementedError
+
+    def set_meta(self, values: dict[str, Any]) -> None:
+        """Merge ``values`` into :attr:`meta` (visible at the next commit)."""
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Remove every article, chunk, source and meta entry (for a rebuild; visible at the next commit)."""
+        raise NotImplementedError
+
+    def find_by_content_hash(self, content_hash: str) -> str | None:
+        """The id of a stored article whose cleaned text has this hash, if any."""
+        raise NotImplementedError
+
+    def get_source(self, path: str) -> dict[str, Any] | None:
+        """The ingest manifest entry of a source file: path, file_hash, complete, ingested_at, article_ids."""
+        raise NotImplementedError
+
+    def list_sources(self) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def set_source(self, path: str, file_hash: str, article_ids: list[str], complete: bool = True) -> None:
+        """Record that ``path`` (with this content hash) yielded ``article_ids``; ``complete`` is False when some
+        of its records were bad, so that the next ingest looks at it again."""
+        raise NotImplementedError
+
+    def delete_source(self, path: str) -> None:
+        """Forget a source file (its articles stay until :meth:`delete` or :meth:`delete_orphans`)."""
+        raise NotImplementedError
+
+    def delete_orphans(self, article_ids: Iterable[str]) -> list[str]:
+        """Delete those of ``article_ids`` that no source refers to any more; returns the ids deleted."""
+        raise NotImplementedError
+
+    def check(self) -> list[str]:
+        """Consistency problems (empty when sound): every chunk has one vector, counts agree, spans are exact."""
+        raise NotImplementedError
+
     def close(self) -> None:  # pragma: no cover - backends override when they hold resources
         pass
 

@@ -1,0 +1,62 @@
+"""`articleqa ask "QUESTION"`: one cited answer, then the numbered sources (or the whole Answer with --json)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from articleqa.cli.options import add_index_option, settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="answer one question from the indexed articles, with citations")
+    p.add_argument("question", help="the question (Traditional or Simplified Chinese, or English)")
+    p.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    p.add_argument("--mode", choices=["llm", "extractive"], default=None,
+                   help="llm: generated answer; extractive: quoted sentences (default: settings.answer.mode)")
+    p.add_argument("--top-k", dest="top_k", type=int, default=None, help="passages to retrieve")
+    add_index_option(p)
+    p.set_defaults(func=run)
+
+
+def format_answer(ans, show_notes: bool = True, show_text: bool = True) -> str:
+    """The answer text, then "Sources" with each citation's number, title and quote (or related passages)."""
+    from qa.language import message
+
+    lines = [ans.text] if show_text else []
+    if ans.citations:
+        lines += ["", message("sources", ans.lang) + ":"]
+        for c in ans.citations:
+            quote = " ".join(c.quote.split())
+            lines.append(f"[{c.n}] {c.title} ({c.chunk_id}, {c.start}-{c.end})\n    「{quote}」")
+    elif ans.refused and ans.passages:
+        lines += ["", message("related", ans.lang)]
+        for i, p in enumerate(ans.passages, 1):
+            text = " ".join(p.chunk.text.split())
+            lines.append(f"  {i}. {p.title}: {text[:80]}{'…' if len(text) > 80 else ''}")
+    if show_notes and ans.notes:
+        lines.append("")
+        lines += [f"note: {n}" for n in ans.notes]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from articleqa.store import StoreError
+    from qa.assistant import Assistant
+
+    settings = settings_from_args(args, top_k="retrieval.top_k")
+    if not settings.index_dir.exists():
+        print(f"error: {settings.index_dir}: no index here (run `articleqa ingest` first)", file=sys.stderr)
+        return 2
+    try:
+        assistant = Assistant.open(settings.index_dir, settings)
+    except StoreError as e:
+        print(f"error: {settings.index_dir}: {e}", file=sys.stderr)
+        return 2
+    with assistant:
+        ans = assistant.ask(args.question, mode=args.mode, k=args.top_k)
+    if args.json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(ans))
+    return 0

@@ -1,0 +1,65 @@
+"""`articleqa ingest PATH... [--index DIR] [--prune] [--rebuild]`: add files to the index.
+
+Prints one line per bad file, then a summary. Exit status: 0 when every file went in, 1 when some file failed
+(the others are still ingested and committed), 2 when nothing could be done (index mismatch, index locked).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from articleqa.cli.options import add_index_option, settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "ingest",
+        help="add articles (txt, md, html, json, jsonl; files or directories) to the index",
+        description="Add articles to the index. Unchanged files are skipped; changed files replace their articles.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to ingest")
+    add_index_option(p)
+    p.add_argument("--prune", action="store_true", help="remove articles whose source files no longer exist")
+    p.add_argument("--rebuild", action="store_true",
+                   help="start a fresh index (e.g. after changing the embedder or chunking settings); the old one "
+                        "stays until the new one is committed")
+    p.set_defaults(func=run)
+
+
+class _LineProgress:
+    """progress(done, total, message) -> a stderr line when the step changes or every few seconds."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.last = 0.0
+        self.step = ""
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        import time
+
+        step = message.split(":", 1)[0].split(" ", 1)[0]
+        if step == "done":  # the summary is printed on stdout at the end
+            return
+        now = time.monotonic()
+        if step != self.step or now - self.last >= self.every or done >= total:
+            self.step, self.last = step, now
+            print(message, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from articleqa.store.base import StoreError
+    from ingest.pipeline import IndexMismatch, ingest_paths
+
+    settings = settings_from_args(args)
+    # On a terminal the embedding step draws a tqdm bar; otherwise (logs, pipes) progress is a line now and then.
+    progress = None if sys.stderr.isatty() else _LineProgress()
+    try:
+        report = ingest_paths(args.paths, settings.index_dir, settings, progress=progress, prune=args.prune,
+                              rebuild=args.rebuild)
+    except (IndexMismatch, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for _path, message in report.failed:
+        print(f"error: {message}", file=sys.stderr)
+    print(report.summary())
+    return 0 if report.ok else 1

@@ -1,0 +1,58 @@
+"""`articleqa models`: list the offline models and whether they are ready; `--prepare` makes them ready."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from articleqa.cli.options import settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list the offline models (embedder, generator, tokenizer); --prepare them")
+    p.add_argument("--prepare", action="store_true", help="join/convert/seed every model now (about a minute)")
+    p.set_defaults(func=run)
+
+
+class _Bars:
+    """progress(label, done, total) -> one tqdm bar per label (bytes)."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, object] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        bar = self.bars.get(label)
+        if bar is None:
+            bar = self.bars[label] = tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
+                                          file=sys.stderr, leave=True)
+        bar.total = total
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from articleqa.models.registry import all_status, format_table, prepare_all
+
+    settings = settings_from_args(args)
+    failed = False
+    if args.prepare:
+        bars = _Bars()
+        try:
+            results = prepare_all(settings, progress=bars)
+        finally:
+            bars.close()
+        for kind, result in results.items():
+            if isinstance(result, BaseException):
+                failed = True
+                print(f"error: {kind}: {result}", file=sys.stderr)
+    rows = all_status(settings)
+    print(format_table(rows))
+    if args.prepare and not all(r["ready"] for r in rows):
+        failed = True
+    return 1 if failed else 0

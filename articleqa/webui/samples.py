@@ -1,0 +1,41 @@
+"""The bundled sample articles (``samples/`` at the repository root) that seed an empty index."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+SAMPLE_SUFFIXES = (".txt", ".html", ".jsonl")  # not .md: samples/README.md is documentation, not an article
+
+
+def samples_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "samples"
+
+
+def sample_paths(folder: Path | None = None) -> list[Path]:
+    folder = folder or samples_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES)
+
+
+def console_progress(done: int, total: int, message: str = "") -> None:
+    pct = 100.0 * done / total if total else 0.0
+    print(f"\r  indexing sample articles: {done}/{total} ({pct:3.0f}%) {message[:60]:<60}", end="",
+          file=sys.stderr, flush=True)
+    if total and done >= total:
+        print(file=sys.stderr, flush=True)
+
+
+def seed_if_empty(assistant, progress: Callable[[int, int, str], None] | None = console_progress):
+    """Ingest the samples when the index has no articles; returns the IngestReport, or None if nothing was done."""
+    if assistant.list_articles():
+        return None
+    paths = sample_paths()
+    if not paths:
+        print(f"articleqa: the index is empty and no samples were found in {samples_dir()}", file=sys.stderr)
+        return None
+    print(f"articleqa: empty index; building it from {len(paths)} sample files in {samples_dir()}", file=sys.stderr)
+    report = assistant.ingest(paths, progress=progress)
+    print(f"articleqa: {report.summary()}", file=sys.stderr)
+    return report

@@ -1,0 +1,439 @@
+"""The Gradio Blocks of the web chat: Chat tab (streaming answers, sources, article viewer, feedback) and Library tab.
+
+Everything goes through `qa.Assistant`. Every string shown in the page is built by `articleqa.webui.render`, which
+escapes all text from articles and answers.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from articleqa.settings import DEFAULT_GENERATOR, Settings  # noqa: E402
+from articleqa.types import Answer  # noqa: E402
+from articleqa.webui import render  # noqa: E402
+from articleqa.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SUFFIXES = (".txt", ".html", ".htm", ".md", ".jsonl")
+
+EXAMPLES = [
+    "京東金融在哪一年實現單季盈利?",
+    "萬里長城在哪一年獲選為世界新七大奇蹟?",
+    "色林错的湖水面积是多少平方公里?",
+    "京东金融的个人用户数量超过多少?",
+    "Where did the black death originate?",
+    "How many risk-control models has JD Finance built?",
+]
+
+MODE_LABELS = {
+    "llm": "Local LLM",
+    "extractive": "Extractive (quotes, fastest)",
+    "openai": "OpenAI-compatible endpoint",
+}
+
+# The chat, the `ask` API, ingest and delete share one queue: the local LLM and index writes are serialised.
+QUEUE_ID = "articleqa"
+
+
+class WebApp:
+    """Session-independent state behind the UI: the assistants, the feedback store and the handlers."""
+
+    def __init__(self, settings: Settings, assistant=None):
+        from qa import Assistant
+
+        self.settings = settings
+        self.base = assistant or Assistant.open(settings.index_dir, settings, create=True)
+        self._variants: dict[str, Any] = {}
+        self.feedback = FeedbackStore(feedback_path(settings.index_dir))
+
+    # -- answering ----------------------------------------------------------------------------------------------
+    def mode_choices(self) -> list[tuple[str, str]]:
+        modes = ["extractive"]
+        if self.settings.models.generator not in ("none", ""):
+            modes.insert(0, "llm")
+        modes.append("openai")
+        labels = dict(MODE_LABELS)
+        labels["openai"] = f"OpenAI-compatible endpoint ({self.settings.models.openai_base_url})"
+        if self.settings.models.generator == "openai":
+            labels["llm"] = labels["openai"]
+            modes.remove("openai")
+        return [(labels[m], m) for m in modes]
+
+    def default_mode(self) -> str:
+        values = [v for _, v in self.mode_choices()]
+        mode = self.settings.answer.mode
+        return mode if mode in values else values[0]
+
+    def assistant_for(self, mode: str):
+        """(assistant, chain mode) for a UI mode; the variants share the store, embedder and retriever."""
+        from qa.assistant import Assistant
+
+        if mode == "extractive":
+            return self.base, "extractive"
+        want = "openai" if mode == "openai" else (
+            "openai" if self.settings.models.generator == "openai" else "local")
+        base_kind = "openai" if self.settings.models.generator == "openai" else "local"
+        if want == base_kind:
+            return self.base, "llm"
+        if want not in self._variants:
+            generator = "openai" if want == "openai" else (
+                DEFAULT_GENERATOR if self.settings.models.generator in ("openai", "none", "") else
+                self.settings.models.generator)
+            s = self.settings.with_overrides({"models.generator": generator})
+            self._variants[want] = Assistant(self.base.store, self.base.embedder, self.base.retriever, s)
+        return self._variants[want], "llm"
+
+    def run_settings(self, mode: str, top_k: int) -> dict[str, Any]:
+        m = self.settings.models
+        return {"mode": mode, "top_k": int(top_k), "generator": "openai" if mode == "openai" else m.generator,
+                "embedder": m.embedder, "index_dir": str(self.settings.index_dir)}
+
+    @staticmethod
+    def history(turns: list[dict]) -> list[tuple[str, str]]:
+        return [(t["question"], t["answer"].text) for t in turns if t.get("answer") is not None]
+
+    def ask(self, question: str, turns: list[dict] | None = None, mode: str | None = None,
+            top_k: int | None = None) -> Answer:
+        assistant, chain_mode = self.assistant_for(mode or self.default_mode())
+        return assistant.ask(question, history=self.history(turns or []), mode=chain_mode,
+                             k=int(top_k) if top_k else None)
+
+    def stream(self, question: str, turns: list[dict], mode: str, top_k: int):
+        assistant, chain_mode = self.assistant_for(mode)
+        return assistant.stream(question, history=self.history(turns), mode=chain_mode, k=int(top_k))
+
+    # -- library ------------------------------------------------------------------------------------------------
+    def library_rows(self) -> list[list[Any]]:
+        rows = []
+        for a in self.base.list_articles():
+            when = a.get("ingested_at")
+            if isinstance(when, (int, float)):
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
+            source = a.get("source") or ""
+            rows.append([a.get("title") or a.get("id"), source if len(source) <= 60 else source[:57] + "…",
+                         a.get("lang", ""), a.get("n_chunks", 0), when or "", a.get("id")])
+        return rows
+
+    def article_choices(self) -> list[tuple[str, str]]:
+        return [(f"{a.get('title') or a['id']} ({a['id']})", a["id"]) for a in self.base.list_articles()]
+
+    def check_upload(self, path: str) -> str | None:
+        """Why an uploaded file is refused, or None."""
+        name = Path(path).name
+        if Path(path).suffix.lower() not in UPLOAD_SUFFIXES:
+            return f"{name}: not a supported type (use {' '.join(UPLOAD_SUFFIXES)})"
+        limit = self.settings.server.upload_max_mb
+        size = os.path.getsize(path)
+        if size > limit * 1024 * 1024:
+            return f"{name}: {size / 1024 / 1024:.1f} MB is over the {limit:g} MB upload limit"
+        return None
+
+
+def _messages(turns: list[dict], pending: str | None = None, partial: str | None = None) -> list[dict]:
+    msgs: list[dict] = []
+    for t in turns:
+        msgs.append({"role": "user", "content": render.esc_md(t["question"])})
+        if t.get("answer") is not None:
+            msgs.append({"role": "assistant", "content": render.answer_message(t["answer"])})
+        else:
+            msgs.append({"role": "assistant", "content": t.get("error_html", "")})
+    if pending is not None:
+        msgs.append({"role": "user", "content": render.esc_md(pending)})
+        msgs.append({"role": "assistant", "content": render.streaming_message(partial or "")})
+    return msgs
+
+
+def _last_answer(turns: list[dict]) -> dict | None:
+    for t in reversed(turns):
+        if t.get("answer") is not None:
+            return t
+    return None
+
+
+CSS = """
+.gradio-container { max-width: 1400px !important; }
+#aq-header h1 { margin-bottom: 0; }
+#aq-header p { margin-top: 4px; color: var(--body-text-color-subdued); }
+.aq-cite { color: var(--color-accent); font-weight: 600; font-size: 0.78em; margin-left: 1px; }
+.aq-refused { display: inline-block; background: #fff4e5; color: #8a4b00; border: 1px solid #f5c27a;
+  border-radius: 6px; padding: 2px 8px; font-weight: 600; }
+.aq-note { display: inline-block; background: #fdecec; color: #8a1c1c; border-radius: 6px; padding: 2px 8px;
+  font-size: 0.9em; }
+.aq-meta { color: var(--body-text-color-subdued); font-size: 0.8em; }
+.aq-cursor { color: var(--color-accent); }
+.aq-sources { display: flex; flex-direction: column; gap: 10px; }
+.aq-h { font-weight: 600; font-size: 1.05em; }
+.aq-empty { color: var(--body-text-color-subdued); font-style: italic; padding: 8px 0; }
+.aq-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+  background: var(--background-fill-secondary); cursor: pointer; }
+.aq-card:hover { border-color: var(--color-accent); }
+.aq-card-head { margin-bottom: 6px; }
+.aq-n { color: var(--color-accent); font-weight: 700; }
+.aq-title { font-weight: 600; }
+.aq-src, .aq-score { color: var(--body-text-color-subdued); font-size: 0.8em; }
+.aq-quote { line-height: 1.6; font-size: 0.95em; white-space: pre-wrap; }
+mark.aq-hl { background: #ffe58a; color: inherit; padding: 1px 2px; border-radius: 3px; }
+.aq-article { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; }
+.aq-article-title { font-weight: 700; font-size: 1.1em; }
+.aq-article-meta { color: var(--body-text-color-subdued); font-size: 0.8em; margin-bottom: 8px; }
+.aq-article-body { white-space: pre-wrap; line-height: 1.7; max-height: 420px; overflow-y: auto;
+  position: relative; padding-right: 6px; }
+#aq-feedback-status p { margin: 0; }
+"""
+
+# After a new article is shown, scroll its box so the highlighted passage sits near the top third.
+SCROLL_JS = """
+() => {
+  const go = (tries) => {
+    const m = document.getElementById('aq-target');
+    if (!m) { if (tries > 0) setTimeout(() => go(tries - 1), 100); return; }
+    const box = m.closest('.aq-article-body');
+    if (box) { box.scrollTop = Math.max(0, m.offsetTop - box.clientHeight / 3); }
+    m.scrollIntoView({block: 'nearest'});
+  };
+  setTimeout(() => go(20), 50);
+}
+"""
+
+# Clicking a source card opens it (selects the matching choice of the "Open a source" radio).
+CARD_CLICK_JS = """
+element.addEventListener('click', (e) => {
+  const card = e.target.closest('[data-choice]');
+  if (!card) return;
+  const input = document.querySelector('#aq-open input[value="' + card.dataset.choice + '"]');
+  if (input) input.click();
+});
+"""
+
+
+def build_app(settings: Settings | None = None, assistant=None, seed_samples: bool = True):
+    """The web chat as a `gr.Blocks` (launch it with `articleqa.webui.server.launch_app`)."""
+    import gradio as gr
+
+    from articleqa.settings import load_settings
+    from articleqa.webui.samples import seed_if_empty
+
+    settings = settings or load_settings()
+    app = WebApp(settings, assistant)
+    if seed_samples:
+        seed_if_empty(app.base)
+
+    # -- handlers -----------------------------------------------------------------------------------------------
+    def respond(message: str, turns: list[dict], mode: str, top_k: float):
+        message = (message or "").strip()
+        if not message:
+            yield gr.skip(), turns, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        yield (_messages(turns, message), turns, "", '<div class="aq-empty">Searching the articles…</div>',
+               gr.update(choices=[], value=None), render.article_view(None))
+        text = ""
+        answer: Answer | None = None
+        try:
+            for ev in app.stream(message, turns, mode, int(top_k)):
+                if isinstance(ev, Answer):
+                    answer = ev
+                elif isinstance(ev, dict) and ev.get("type") == "token":
+                    text += ev.get("text", "")
+                    yield _messages(turns, message, text), turns, "", gr.skip(), gr.skip(), gr.skip()
+        except Exception as e:  # noqa: BLE001 - shown to the user, logged in full
+            log.error("answering %r failed:\n%s", message, traceback.format_exc())
+            err = f'<span class="aq-note">⚠ {render.esc_md(f"Could not answer: {type(e).__name__}: {e}")}</span>'
+            turns = turns + [{"question": message, "answer": None, "error_html": err}]
+            yield _messages(turns), turns, "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), gr.skip()
+            return
+        if answer is None:  # stopped before the end
+            return
+        turns = turns + [{"question": message, "answer": answer, "settings": app.run_settings(mode, top_k)}]
+        yield (_messages(turns), turns, "", render.sources_panel(answer),
+               gr.update(choices=render.source_choices(answer), value=None), render.article_view(None))
+
+    def pop_last(turns: list[dict]):
+        if not turns:
+            return turns, ""
+        return turns[:-1], turns[-1]["question"]
+
+    def clear():
+        return [], [], "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), render.article_view(None), ""
+
+    def stopped(turns: list[dict]):
+        return _messages(turns)
+
+    def open_source(value: str, turns: list[dict]):
+        t = _last_answer(turns)
+        if not value or t is None:
+            return render.article_view(None)
+        where = render.resolve_choice(t["answer"], value)
+        if where is None:
+            return render.article_view(None)
+        article_id, start, end = where
+        return render.article_view(app.base.article(article_id), start, end)
+
+    def rate(rating: int, comment: str, turns: list[dict]):
+        t = _last_answer(turns)
+        if t is None:
+            return "Ask a question first; feedback applies to the latest answer.", comment
+        app.feedback.add(rating, t["question"], t["answer"].to_dict(), comment, t.get("settings"))
+        return ("Thanks: feedback saved (👍)." if rating > 0 else "Thanks: feedback saved (👎)."), ""
+
+    def refresh_library():
+        return app.library_rows(), gr.update(choices=app.article_choices(), value=None)
+
+    def ingest_files(files, progress=gr.Progress()):
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return "Choose one or more files first.", *refresh_library(), None
+        lines: list[str] = []
+        ok_paths = []
+        for p in paths:
+            why = app.check_upload(p)
+            if why:
+                lines.append(f"- ✗ {why}")
+            else:
+                ok_paths.append(p)
+        if ok_paths:
+            progress((0, len(ok_paths)), desc="starting")
+
+            def cb(done: int, total: int, message: str = "") -> None:
+                progress((done, total or None), desc=message)
+
+            report = app.base.ingest(ok_paths, progress=cb)
+            for path, msg in report.failed:
+                lines.append(f"- ✗ {Path(path).name}: {msg.replace(str(Path(path).parent) + os.sep, '')}")
+            lines.insert(0, f"**Ingested:** {report.summary()}")
+        status = "\n".join(render.esc_md(x) if not x.startswith("**") else x for x in lines)
+        return status, *refresh_library(), None
+
+    def delete_article(article_id: str):
+        if not article_id:
+            return "Choose an article to delete.", *refresh_library()
+        title = next((a.get("title") for a in app.base.list_articles() if a["id"] == article_id), article_id)
+        app.base.delete_article(article_id)
+        return f"Deleted {render.esc_md(title)}.", *refresh_library()
+
+    def load_samples(progress=gr.Progress()):
+        from articleqa.webui.samples import sample_paths
+
+        paths = sample_paths()
+        if not paths:
+            return "No sample files found.", *refresh_library()
+        report = app.base.ingest(paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
+        return f"**Samples:** {render.esc_md(report.summary())}", *refresh_library()
+
+    def ask_api(question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:
+        """Answer a question about the indexed articles. Returns the answer text with [n] markers, its citations
+        (article, title, quote, span), whether it was refused, grounding notes and the retrieved passages.
+        ``mode``: "llm", "extractive" or "openai" (empty: the configured default); ``top_k``: 0 for the default;
+        ``history``: earlier [question, answer] pairs for follow-up questions."""
+        turns = []
+        for pair in history or []:
+            if len(pair) >= 2:
+                turns.append({"question": str(pair[0]), "answer": Answer(question=str(pair[0]), text=str(pair[1]))})
+        answer = app.ask(question, turns, mode or None, top_k or None)
+        return render.answer_json(answer)
+
+    # -- layout -------------------------------------------------------------------------------------------------
+    n_articles = len(app.base.list_articles())
+    with gr.Blocks(title="articleqa", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        pending = gr.State("")
+        with gr.Column(elem_id="aq-header"):
+            gr.Markdown(
+                "# articleqa\nAsk questions about your articles, in Chinese or English. Every answer cites its "
+                f"sources; click a source to read it in context. ({n_articles} articles indexed)"
+            )
+        with gr.Tab("Chat", id="chat"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        elem_id="aq-chat", height=520, show_label=False, latex_delimiters=[], sanitize_html=True,
+                        render_markdown=True, feedback_options=None, buttons=["copy"], layout="bubble",
+                        placeholder="Ask about the indexed articles: try an example below.",
+                    )
+                    with gr.Row():
+                        msg = gr.Textbox(placeholder="Ask a question… (Enter to send)", show_label=False, scale=5,
+                                         elem_id="aq-input", autofocus=True, max_lines=4)
+                        send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="aq-send")
+                    with gr.Row():
+                        stop = gr.Button("■ Stop", size="sm", elem_id="aq-stop")
+                        retry = gr.Button("↻ Retry", size="sm", elem_id="aq-retry")
+                        clear_btn = gr.Button("✕ Clear", size="sm", elem_id="aq-clear")
+                    gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[msg], label="Examples",
+                                examples_per_page=len(EXAMPLES))
+                    with gr.Accordion("Answer settings", open=False):
+                        with gr.Row():
+                            mode = gr.Radio(choices=app.mode_choices(), value=app.default_mode(), label="Answer mode",
+                                            elem_id="aq-mode", scale=3)
+                            top_k = gr.Slider(1, 20, value=settings.retrieval.top_k, step=1,
+                                              label="Passages to retrieve (top-k)", elem_id="aq-topk", scale=2)
+                    with gr.Accordion("Was the latest answer helpful?", open=False):
+                        with gr.Row():
+                            comment = gr.Textbox(placeholder="Optional comment", show_label=False, scale=4,
+                                                 elem_id="aq-comment")
+                            up = gr.Button("👍", scale=0, min_width=60, elem_id="aq-up")
+                            down = gr.Button("👎", scale=0, min_width=60, elem_id="aq-down")
+                        feedback_status = gr.Markdown("", elem_id="aq-feedback-status")
+                with gr.Column(scale=2, min_width=360):
+                    sources = gr.HTML(render.EMPTY_SOURCES, elem_id="aq-sources", js_on_load=CARD_CLICK_JS,
+                                      max_height=520)
+                    open_choice = gr.Radio(choices=[], label="Open a source", elem_id="aq-open")
+                    article = gr.HTML(render.article_view(None), elem_id="aq-article")
+        with gr.Tab("Library", id="library"):
+            table = gr.Dataframe(
+                value=app.library_rows(), headers=["Title", "Source", "Language", "Chunks", "Ingested", "ID"],
+                datatype=["str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
+                elem_id="aq-library",
+            )
+            refresh = gr.Button("Refresh", size="sm")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    upload = gr.File(
+                        label=f"Add articles ({' '.join(UPLOAD_SUFFIXES)}; up to {settings.server.upload_max_mb:g} "
+                              "MB each)",
+                        file_count="multiple", file_types=list(UPLOAD_SUFFIXES), elem_id="aq-upload",
+                    )
+                    ingest_btn = gr.Button("Ingest files", variant="primary", elem_id="aq-ingest")
+                    samples_btn = gr.Button("Add the bundled sample articles", size="sm")
+                with gr.Column(scale=2):
+                    to_delete = gr.Dropdown(choices=app.article_choices(), label="Article", elem_id="aq-delete-choice")
+                    delete_btn = gr.Button("Delete article", variant="stop", elem_id="aq-delete")
+            library_status = gr.Markdown("", elem_id="aq-library-status")
+
+        # -- events -------------------------------------------------------------------------------------------
+        chat_outputs = [chatbot, turns, msg, sources, open_choice, article]
+        ev_submit = msg.submit(respond, [msg, turns, mode, top_k], chat_outputs, api_name="chat",
+                               concurrency_id=QUEUE_ID, show_progress="minimal")
+        ev_send = send.click(respond, [msg, turns, mode, top_k], chat_outputs, api_visibility="private",
+                             concurrency_id=QUEUE_ID, show_progress="minimal")
+        ev_retry = retry.click(pop_last, [turns], [turns, pending], api_visibility="private", queue=False).then(
+            respond, [pending, turns, mode, top_k], chat_outputs, api_visibility="private",
+            concurrency_id=QUEUE_ID, show_progress="minimal")
+        stop.click(stopped, [turns], [chatbot], cancels=[ev_submit, ev_send, ev_retry], api_visibility="private",
+                   queue=False)
+        clear_btn.click(clear, None, [chatbot, turns, msg, sources, open_choice, article, feedback_status],
+                        cancels=[ev_submit, ev_send, ev_retry], api_visibility="private", queue=False)
+        open_choice.input(open_source, [open_choice, turns], [article], api_visibility="private").then(
+            None, None, None, js=SCROLL_JS, api_visibility="private")
+        up.click(lambda c, t: rate(1, c, t), [comment, turns], [feedback_status, comment], api_visibility="private")
+        down.click(lambda c, t: rate(-1, c, t), [comment, turns], [feedback_status, comment],
+                   api_visibility="private")
+        refresh.click(refresh_library, None, [table, to_delete], api_visibility="private")
+        ingest_btn.click(ingest_files, [upload], [library_status, table, to_delete, upload], api_name="ingest",
+                         concurrency_id=QUEUE_ID)
+        delete_btn.click(delete_article, [to_delete], [library_status, table, to_delete], api_name="delete",
+                         concurrency_id=QUEUE_ID)
+        samples_btn.click(load_samples, None, [library_status, table, to_delete], api_visibility="private",
+                          concurrency_id=QUEUE_ID)
+        demo.load(refresh_library, None, [table, to_delete], api_visibility="private", queue=False)
+        gr.api(ask_api, api_name="ask", concurrency_id=QUEUE_ID)
+
+    demo.articleqa = app  # for tests and the launcher
+    return demo

@@ -1,0 +1,698 @@
+"""Turn a scraped page (HTML, a text dump with stray tags, or Markdown) into an article: metadata + body paragraphs.
+
+One line-oriented core does the work for every input kind:
+
+1. the input becomes lines (HTML: trafilatura's main-content extraction, checked against a DOM walk of the page
+   with boilerplate containers removed; text: stray markup stripped; Markdown: syntax stripped, ``#`` headings
+   kept as headings);
+2. each line is classified as metadata (byline, source, issue note, date: parsed, then removed), page furniture
+   (see :mod:`ingest.junk`) or text;
+3. the page's header (everything above the title: banners, menus, breadcrumbs) and footer (after a final
+   separator, when only furniture follows it) are dropped;
+4. the text lines become paragraphs; short unpunctuated lines followed by a longer paragraph are section
+   headings, kept in the body as their own paragraphs and listed in ``headings``.
+
+``CleanResult.dropped`` records what was removed and why, so ``articleqa clean FILE`` can show it.
+Markup never survives: scripts, styles and every tag are removed, and entity-escaped tags are stripped again
+after unescaping, so the body never contains an executable tag.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from ingest import junk
+
+Kind = Literal["html", "text", "markdown"]
+
+MAX_TITLE_CHARS_CJK = 60
+MAX_TITLE_CHARS = 160
+MAX_HEADING_CHARS_CJK = 40
+MAX_HEADING_WORDS = 14
+
+
+@dataclass
+class CleanResult:
+    title: str = ""
+    author: str = ""
+    date: str = ""  # a date, or an issue such as "2018年第5期"
+    source: str = ""
+    url: str = ""
+    headings: list[str] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (why, text)
+    extractor: str = ""  # text | markdown | trafilatura | dom
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def heading_offsets(self) -> list[tuple[int, str]]:
+        """(character offset in ``body``, heading) for each heading paragraph, in order."""
+        out, pos, heads = [], 0, set(self.headings)
+        for p in self.paragraphs:
+            if p in heads:
+                out.append((pos, p))
+            pos += len(p) + 2
+        return out
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["body"] = self.body
+        d["dropped"] = [{"why": w, "text": t} for w, t in self.dropped]
+        return d
+
+
+def clean_document(raw: str, kind: Kind) -> CleanResult:
+    """Clean one document. ``kind`` is "html", "text" (may hold stray HTML fragments) or "markdown"."""
+    if kind == "html":
+        res = _clean_html(raw)
+    elif kind == "markdown":
+        res = _clean_markdown(raw)
+    elif kind == "text":
+        text, removed = strip_markup(raw) if _has_markup(raw) else (raw, [])
+        res = _clean_lines(_to_lines(text))
+        res.dropped[:0] = removed
+        res.extractor = "text"
+    else:
+        raise ValueError(f"unknown document kind {kind!r}")
+    return _sanitize(res)
+
+
+def _sanitize(res: CleanResult) -> CleanResult:
+    """Last guard: no tag survives in any field, even one a page wrote as escaped text (``&lt;script&gt;``)."""
+    def clean(s: str) -> str:
+        return _norm(strip_markup(s)[0]) if "<" in s or "&" in s else s
+
+    paras, heads = [], []
+    for p in res.paragraphs:
+        c = clean(p)
+        if c:
+            paras.append(c)
+            if p in res.headings:
+                heads.append(c)
+        else:
+            res.dropped.append(("markup", p))
+    res.paragraphs, res.headings = paras, heads
+    for name in ("title", "author", "date", "source"):
+        setattr(res, name, clean(getattr(res, name)))
+    return res
+
+
+# --- markup ---------------------------------------------------------------------------------------------------
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<![A-Za-z][^<>]*>|<\?[^<>]*\?>")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_RAW_BLOCK = re.compile(
+    r"<(script|style|noscript|template|iframe|object|embed|svg|math|textarea|select|head)\b[^>]*>.*?(?:</\1\s*>|$)",
+    re.S | re.I,
+)
+_LOOSE_OPEN = re.compile(r"<(script|style|iframe|object|embed)\b[^>]*>", re.I)
+_MARKUP_HINT = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:#\d+|#x[0-9a-f]+|[a-z]{2,8});", re.I)
+_BLOCK_TAG = re.compile(
+    r"</?(p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|header|footer|blockquote|pre|dd|dt|hr)\b[^>]*>", re.I
+)
+
+
+def _has_markup(text: str) -> bool:
+    return bool(_MARKUP_HINT.search(text))
+
+
+def strip_markup(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Remove tags, scripts, styles and comments from text that holds HTML fragments; unescape entities.
+
+    Entity-escaped markup (``&lt;script&gt;``) is stripped again after unescaping, so no tag survives.
+    """
+    removed: list[tuple[str, str]] = []
+    for _ in range(3):
+        before = text
+        text = _COMMENT.sub("", text)
+        for m in _RAW_BLOCK.finditer(text):
+            removed.append(("markup", m.group(0)[:80]))
+        text = _RAW_BLOCK.sub("", text)
+        text = _LOOSE_OPEN.sub("", text)
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub("", text)
+        text = htmllib.unescape(text)
+        if text == before:
+            break
+    # anything that still looks like a tag opener after unescaping loses its bracket
+    text = re.sub(r"<(?=[A-Za-z/!?])", "‹", text)
+    return text, removed
+
+
+# --- lines ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class _Line:
+    text: str
+    block: int
+    role: str = ""  # "title" | "heading" | "" (from markup) ; "meta" | junk kind | "text" after classifying
+    meta: junk.Meta | None = None
+
+
+_BULLET = re.compile(r"^[•●▪◦‣]\s*")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000\ufeff]+")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_QUOTE_START = "“「『\"‘'《〈"
+_NO_TITLE_END = "。．.;；,，、:："
+_CONT_END = set(junk.SENTENCE_END) | set("”」』\"'）)")
+
+
+def _to_lines(text: str, roles: dict[int, str] | None = None) -> list[_Line]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    lines, block, prev_blank = [], 0, True
+    for i, raw in enumerate(text.split("\n")):
+        s = _BULLET.sub("", raw.replace("\u00a0", " ").strip()).strip()
+        if not s:
+            if not prev_blank:
+                block += 1
+            prev_blank = True
+            continue
+        prev_blank = False
+        lines.append(_Line(s, block, (roles or {}).get(i, "")))
+    return lines
+
+
+def _norm(s: str) -> str:
+    return _SPACES.sub(" ", s).strip()
+
+
+def _is_cjk(s: str) -> bool:
+    return len(_CJK.findall(s)) * 3 >= len(s.replace(" ", ""))
+
+
+def _title_like(s: str) -> bool:
+    s = s.strip()
+    if len(s) < 2 or s[0] in _QUOTE_START or s[-1] in _NO_TITLE_END:
+        return False
+    return len(s) <= (MAX_TITLE_CHARS_CJK if _is_cjk(s) else MAX_TITLE_CHARS)
+
+
+def _heading_like(s: str) -> bool:
+    s = s.strip()
+    if len(s) < 2 or s[-1] in _CONT_END or s[-1] in "，,、:：" or s[0] in _QUOTE_START:
+        return False
+    if _is_cjk(s):
+        return len(s) <= MAX_HEADING_CHARS_CJK
+    return len(s.split()) <= MAX_HEADING_WORDS and not s.endswith(",")
+
+
+def _classify(lines: list[_Line]) -> None:
+    for ln in lines:
+        if ln.role in ("title", "heading"):
+            continue
+        meta = junk.parse_meta_line(ln.text)
+        if meta is not None:
+            ln.role, ln.meta = "meta", meta
+            continue
+        kind = junk.junk_kind(ln.text)
+        ln.role = kind or "text"
+
+
+def _find_title(lines: list[_Line], title_hint: str) -> int | None:
+    if any(ln.role == "title" for ln in lines):
+        return next(i for i, ln in enumerate(lines) if ln.role == "title")
+    if title_hint:
+        want = _norm(title_hint)
+        for i, ln in enumerate(lines[:60]):
+            if _norm(ln.text) == want:
+                return i
+    top = lines[:40]
+    crumbs = [i for i, ln in enumerate(top) if ln.role == "breadcrumb"]
+    if crumbs:
+        for i in range(crumbs[0] + 1, len(top)):
+            ln = top[i]
+            if ln.role in ("text", "heading") and _title_like(ln.text):
+                return i
+            if ln.role in ("text", "heading"):
+                break
+    metas = [i for i, ln in enumerate(top) if ln.role == "meta" and set(ln.meta.kinds) & {"byline", "source_line", "issue_note"}]
+    if metas:
+        for i in range(metas[0] - 1, -1, -1):
+            ln = top[i]
+            if ln.role in ("text", "heading") and _title_like(ln.text):
+                return i
+            if ln.role not in ("text", "heading", "meta", "separator"):
+                break
+        # byline first, title after it: the first text line after the metadata block
+        j = metas[0]
+        while j < len(top) and top[j].role in ("meta", "separator", "label"):
+            j += 1
+        if j + 1 < len(lines) and top[j].role in ("text", "heading") and _title_like(top[j].text):
+            if len(lines[j + 1].text) > len(top[j].text):
+                return j
+    # a plain file: the first line is its title when it is short and text follows
+    first = next((i for i, ln in enumerate(top) if ln.role in ("text", "heading")), None)
+    if first is not None and _title_like(lines[first].text) and lines[first].role != "heading":
+        rest = [ln for ln in lines[first + 1 :] if ln.role == "text"]
+        if rest and max(len(ln.text) for ln in rest) > len(lines[first].text):
+            return first
+    return None
+
+
+def _clean_lines(
+    lines: list[_Line], title_hint: str = "", drop_header: bool = True, meta: junk.Meta | None = None
+) -> CleanResult:
+    res = CleanResult()
+    meta = meta or junk.Meta()
+    _classify(lines)
+    keep = [True] * len(lines)
+
+    def drop(i: int, why: str) -> None:
+        if keep[i]:
+            keep[i] = False
+            res.dropped.append((why, lines[i].text))
+
+    ti = _find_title(lines, title_hint)
+    if ti is not None:
+        res.title = _norm(lines[ti].text)
+        drop(ti, "title")
+        if drop_header:
+            for i in range(ti):
+                if lines[i].role == "meta":
+                    meta.merge(lines[i].meta)
+                drop(i, "header" if lines[i].role in ("text", "heading") else lines[i].role)
+    elif title_hint:
+        res.title = _norm(title_hint)
+
+    # footer: after the last separator, when what follows is (nearly) all furniture
+    seps = [i for i, ln in enumerate(lines) if ln.role == "separator" and keep[i]]
+    if seps:
+        s = seps[-1]
+        before = sum(len(ln.text) for ln, k in zip(lines[:s], keep) if k and ln.role == "text")
+        after = sum(len(ln.text) for ln in lines[s + 1 :] if ln.role == "text")
+        if after <= 300 and after <= 0.15 * max(before, 1):
+            for i in range(s, len(lines)):
+                if lines[i].role == "meta":
+                    meta.merge(lines[i].meta)
+                drop(i, "footer" if lines[i].role == "text" else lines[i].role)
+
+    for i, ln in enumerate(lines):
+        if not keep[i]:
+            continue
+        if ln.role == "meta":
+            meta.merge(ln.meta)
+            drop(i, "+".join(ln.meta.kinds))
+        elif ln.role not in ("text", "heading"):
+            drop(i, ln.role)
+
+    # trailing crumbs: very short unpunctuated lines at the very end (counters, widget labels)
+    for i in range(len(lines) - 1, -1, -1):
+        if not keep[i]:
+            continue
+        t = lines[i].text
+        if len(t) <= 8 and t[-1] not in _CONT_END and lines[i].role != "heading":
+            drop(i, "trailing")
+            continue
+        break
+
+    paragraphs, headings = _paragraphs([ln for ln, k in zip(lines, keep) if k])
+    res.paragraphs, res.headings = paragraphs, headings
+    res.author, res.source, res.date = meta.author, meta.source, meta.date
+    return res
+
+
+def _join(a: str, b: str) -> str:
+    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii():
+        return a + " " + b
+    if a and b and (a[-1] in ",;:" or b[0].isascii() and a[-1].isascii()):
+        return a + " " + b
+    return a + b
+
+
+def _paragraphs(lines: list[_Line]) -> tuple[list[str], list[str]]:
+    """Group lines into paragraphs (hard-wrapped lines of one block are joined) and mark headings."""
+    paras: list[tuple[str, str]] = []  # (text, role)
+    cur, cur_block = "", None
+    for ln in lines:
+        t = _norm(ln.text)
+        cont = (
+            cur
+            and ln.block == cur_block
+            and ln.role == "text"
+            and len(cur) >= 30
+            and cur[-1] not in _CONT_END
+        )
+        if cont:
+            cur = _join(cur, t)
+            continue
+        if cur:
+            paras.append((cur, "text"))
+        if ln.role == "heading":
+            paras.append((t, "heading"))
+            cur, cur_block = "", None
+        else:
+            cur, cur_block = t, ln.block
+    if cur:
+        paras.append((cur, "text"))
+
+    out, heads = [], []
+    for i, (t, role) in enumerate(paras):
+        if role != "heading" and i + 1 < len(paras):
+            nxt = paras[i + 1][0]
+            # a short unpunctuated line before a longer paragraph (the first one only if clearly shorter)
+            shorter = len(nxt) > (2 if i == 0 else 1) * len(t)
+            if _heading_like(t) and shorter and paras[i + 1][1] != "heading" and (i > 0 or len(paras) > 2):
+                role = "heading"
+        out.append(t)
+        if role == "heading":
+            heads.append(t)
+    return out, heads
+
+
+# --- HTML -----------------------------------------------------------------------------------------------------
+
+_STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
+_BLOCKS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
+    "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "aside", "nav", "figure",
+    "figcaption", "address", "center", "form", "fieldset", "legend", "details", "summary", "caption",
+}
+_DROP_TAGS = [
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
+    "button", "input", "select", "textarea", "nav", "aside", "footer", "head", "figcaption", "audio", "video",
+]
+_BOILER_CLASS = re.compile(
+    r"(^|[\s_-])(nav|navbar|navigation|menu|menus|crumbs?|breadcrumbs?|share|sharing|social|mood|moods|reactions?|"
+    r"emoji|comments?|comment-list|related|sidebar|side|aside|footer|foot|header|masthead|ads?|advert\w*|adsbygoogle|"
+    r"banner|statement|disclaimer|copyright|logo|search|recommend\w*|hot|popular|tags?|toolbar|popup|modal|"
+    r"cookies?|newsletter|subscribe|promo|sponsor\w*|widget|pagination|pager|(pic|img|image|photo)[-_]?"
+    r"(note|caption|desc|credit)|caption|editor|byline-share|print|qrcode|rank|ranking|more)($|[\s_-])",
+    re.I,
+)
+
+
+def _dom_lines(html: str, removed: list[tuple[str, str]] | None = None) -> tuple[list[_Line], dict[str, str], list[str], str]:
+    """Lines of the page's visible text, boilerplate containers removed; page metadata; h2-h6 texts; h1 text.
+    What is removed is appended to ``removed`` as (why, text)."""
+    import lxml.html
+
+    removed = removed if removed is not None else []
+    page: dict[str, str] = {}
+    try:
+        doc = lxml.html.document_fromstring(_STRAY.sub("", html))
+    except Exception:  # lxml raises on empty or unparseable documents
+        return [], page, [], ""
+    for m in doc.iter("meta"):
+        key = (m.get("name") or m.get("property") or "").lower()
+        val = (m.get("content") or "").strip()
+        if val and key in _PAGE_META:
+            page.setdefault(key, val)
+    t = doc.find(".//title")
+    if t is not None and t.text_content().strip():
+        page["title"] = t.text_content().strip()
+    for link in doc.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            page["url"] = link.get("href")
+    h1 = ""
+    h1s = [e for e in doc.iter("h1") if e.text_content().strip()]
+    if h1s:
+        h1 = _norm(h1s[0].text_content())
+
+    for el in list(doc.iter(*_DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    total = _long_text(doc)
+    for el in list(doc.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("body", "html"):
+            continue
+        names = " ".join(filter(None, [el.get("class"), el.get("id")]))
+        if names and _BOILER_CLASS.search(names):
+            # a container named like furniture that still holds the title or most of the text is the article
+            if el.find(".//h1") is None and _long_text(el) < 0.7 * max(total, 1):
+                if (text := _norm(el.text_content())):
+                    removed.append((f"container .{_BOILER_CLASS.search(names).group(2)}", text))
+                el.drop_tree()
+    # blocks headed "Related stories", "熱門推薦", "Comments"...: the container they head, or the lists after them
+    for h in list(doc.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "div", "p")):
+        if h.getparent() is None or len(_norm(h.text_content())) > 30 or not junk.is_section_label(h.text_content()):
+            continue
+        box = h.getparent()
+        if box.tag not in ("body", "html") and box.find(".//h1") is None and _long_text(box) < 0.5 * max(total, 1):
+            removed.append(("section: " + _norm(h.text_content()), _norm(box.text_content())))
+            box.drop_tree()
+        else:
+            nxt = h.getnext()
+            while nxt is not None and nxt.tag in ("ul", "ol", "dl", "table"):
+                after = nxt.getnext()
+                removed.append(("section: " + _norm(h.text_content()), _norm(nxt.text_content())))
+                nxt.drop_tree()
+                nxt = after
+            removed.append(("section label", _norm(h.text_content())))
+            h.drop_tree()
+    # link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count as text
+    for el in list(doc.iter("ul", "ol", "dl", "table", "div", "p", "li")):
+        if el.getparent() is None:
+            continue
+        text = _norm(el.text_content())
+        if not text:
+            continue
+        linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
+        plain = len(_NUMERIC.sub("", text)) or 1
+        if linked / plain >= 0.6 and text[-1] not in junk.SENTENCE_END:
+            removed.append(("links", text))
+            el.drop_tree()
+
+    heads = [_norm(e.text_content()) for e in doc.iter("h2", "h3", "h4", "h5", "h6") if e.text_content().strip()]
+    # HTML white space (source line breaks included) collapses to one space, except inside <pre>
+    pre = {id(e) for p in doc.iter("pre", "textarea") for e in p.iter()}
+    for el in doc.iter():
+        if id(el) not in pre:
+            if el.text:
+                el.text = _HTML_WS.sub(" ", el.text)
+            if el.tail and (el.getparent() is None or id(el.getparent()) not in pre):
+                el.tail = _HTML_WS.sub(" ", el.tail)
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "br":
+            el.tail = "\n" + (el.tail or "")
+        elif el.tag in _BLOCKS:
+            el.text = "\n\n" + (el.text or "")
+            el.tail = "\n\n" + (el.tail or "")
+            if _is_info_bar(el):
+                for child in el:
+                    child.tail = "\n" + (child.tail or "")
+    body = doc.find("body")
+    text = (body if body is not None else doc).text_content()
+    lines = _to_lines(text)
+    head_set = set(heads)
+    for ln in lines:
+        if h1 and _norm(ln.text) == h1 and not any(x.role == "title" for x in lines):
+            ln.role = "title"
+        elif _norm(ln.text) in head_set:
+            ln.role = "heading"
+    return lines, page, heads, h1
+
+
+_NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
+_HTML_WS = re.compile(r"[ \t\n\r\f]+")
+_PAGE_META = {
+    "author", "article:author", "og:title", "og:site_name", "og:url", "article:published_time", "pubdate", "date",
+    "publishdate", "dc.date", "dc.creator", "dc.publisher",
+}
+_INLINE = {"span", "a", "time", "em", "i", "b", "strong", "small", "font", "cite", "abbr", "label"}
+
+
+def _is_info_bar(el) -> bool:
+    """A short block made only of inline pieces (`<span>記者 X</span> <span>2017-07-15</span> <a>评论</a>`):
+    its pieces are separate fields, so each goes on its own line for the byline/date parser."""
+    kids = [c for c in el if isinstance(c.tag, str)]
+    if len(kids) < 2 or any(c.tag not in _INLINE for c in kids) or (el.text or "").strip():
+        return False
+    if any((c.tail or "").strip() for c in kids):
+        return False
+    return len(el.text_content()) <= 200
+
+
+def _long_text(el) -> int:
+    """Characters in the element's paragraph-length text blocks (what an article body is made of)."""
+    return sum(len(t) for p in el.iter("p", "td", "li", "blockquote", "pre") if len(t := _norm(p.text_content())) >= 40)
+
+
+def _trafilatura_text(html: str) -> tuple[str, dict[str, str]]:
+    """trafilatura's main-content text (its own boilerplate judgement) and its metadata."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        _STRAY.sub("", html),
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        include_formatting=False,
+        with_metadata=True,
+        deduplicate=False,
+        favor_recall=True,
+    )
+    if doc is None:
+        return "", {}
+    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    meta = {k: str(d.get(k) or "") for k in ("title", "author", "date", "sitename", "url")}
+    return str(d.get("text") or ""), meta
+
+
+_NOSPACE = re.compile(r"\s+")
+
+
+def _agrees(paragraph: str, blob: str) -> bool:
+    p = _NOSPACE.sub("", paragraph)
+    if p in blob:
+        return True
+    return len(p) > 40 and p[:20] in blob and p[-20:] in blob
+
+
+def _clean_html(html: str) -> CleanResult:
+    """DOM walk + trafilatura: the DOM walk keeps the page's paragraphs in order (furniture removed by container
+    names, link density and :mod:`ingest.junk`); trafilatura's main-content judgement then removes what it also
+    rejects, as long as the two mostly agree. When the DOM walk finds nothing, trafilatura's text is cleaned alone.
+    """
+    removed: list[tuple[str, str]] = []
+    dom_lines, page, heads, h1 = _dom_lines(html, removed)
+    res = _clean_lines(dom_lines, title_hint=h1)
+    res.dropped[:0] = removed
+    res.extractor = "dom"
+    try:
+        traf_text, tmeta = _trafilatura_text(html)
+    except Exception as e:  # trafilatura can fail on odd markup; the DOM walk still answers
+        traf_text, tmeta = "", {}
+        res.dropped.append(("trafilatura failed", f"{type(e).__name__}: {e}"))
+    blob = _NOSPACE.sub("", traf_text)
+    if blob and res.paragraphs:
+        agree = [p for p in res.paragraphs if _agrees(p, blob)]
+        kept = sum(len(p) for p in agree)
+        if kept >= 0.85 * sum(len(p) for p in res.paragraphs) and kept:
+            for p in res.paragraphs:
+                if p not in agree:
+                    res.dropped.append(("trafilatura: boilerplate", p))
+            res.paragraphs = agree
+            res.headings = [h for h in res.headings if h in agree]
+            res.extractor = "dom+trafilatura"
+    elif traf_text and not res.paragraphs:
+        res = _clean_lines(_to_lines(traf_text.replace("\n", "\n\n")), title_hint=h1 or tmeta.get("title", ""),
+                           drop_header=False)
+        res.extractor = "trafilatura"
+
+    title = res.title or h1 or page.get("og:title", "") or tmeta.get("title", "") or _split_title(page.get("title", ""))
+    res.title = _norm(title)
+    if res.paragraphs and _norm(res.paragraphs[0]) == res.title:
+        res.dropped.append(("title", res.paragraphs.pop(0)))
+        if res.headings and res.headings[0] == res.title:
+            res.headings.pop(0)
+    res.url = res.url or page.get("url", "") or page.get("og:url", "") or tmeta.get("url", "")
+    res.author = res.author or page.get("author", "") or page.get("article:author", "") or page.get("dc.creator", "") or tmeta.get("author", "")
+    res.source = res.source or page.get("og:site_name", "") or _site_from_title(page.get("title", ""), res.title) or page.get("dc.publisher", "") or tmeta.get("sitename", "")
+    res.date = res.date or page.get("article:published_time", "") or page.get("pubdate", "") or page.get("date", "") or tmeta.get("date", "")
+    return res
+
+
+def _site_from_title(page_title: str, title: str) -> str:
+    """'北亚_環球經貿網 經貿論壇' with title '北亚' -> '環球經貿網 經貿論壇'."""
+    page_title = _norm(page_title)
+    if title and page_title.startswith(title):
+        rest = page_title[len(title):].strip()
+        m = re.match(r"^(?:_|\||-|–|—|::)\s*(.+)$", rest)
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+def _split_title(t: str) -> str:
+    """'北亚_環球經貿網 經貿論壇' -> '北亚' (page titles append the site name after _ | - –)."""
+    parts = re.split(r"\s*(?:_|\|| - | – | — )\s*", t.strip())
+    return parts[0] if parts else ""
+
+
+# --- Markdown -------------------------------------------------------------------------------------------------
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.S)
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_LINKDEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
+_HR = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def _md_inline(s: str) -> str:
+    s = re.sub(r"!\[([^\]]*)\]\([^)]*\)", "", s)
+    s = re.sub(r"!\[([^\]]*)\]\[[^\]]*\]", "", s)
+    s = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", s)
+    s = re.sub(r"\[([^\]]+)\]\[[^\]]*\]", r"\1", s)
+    s = re.sub(r"<(https?://[^>]+)>", r"\1", s)
+    s = re.sub(r"`([^`]+)`", r"\1", s)
+    s = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", s)
+    s = re.sub(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)", r"\1", s)
+    s = re.sub(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w])", r"\1", s)
+    s = re.sub(r"~~(.+?)~~", r"\1", s)
+    return s
+
+
+def _clean_markdown(raw: str) -> CleanResult:
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    fm: dict[str, str] = {}
+    m = _FRONT.match(text)
+    if m:
+        for line in m.group(1).splitlines():
+            if ":" in line:
+                k, v = line.split(":", 1)
+                fm[k.strip().lower()] = v.strip().strip("\"'")
+        text = text[m.end():]
+    if _has_markup(text):
+        text, removed = strip_markup(text)
+    else:
+        removed = []
+    out: list[str] = []
+    roles: dict[int, str] = {}
+    title = fm.get("title", "")
+    in_fence = False
+    src = text.split("\n")
+    for i, line in enumerate(src):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            out.append("")
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        h = _ATX.match(line)
+        if h:
+            out.append(_md_inline(h.group(2)))
+            level = len(h.group(1))
+            if level == 1 and not title:
+                title = out[-1].strip()
+                roles[len(out) - 1] = "title"
+            else:
+                roles[len(out) - 1] = "heading"
+            out.append("")
+            continue
+        if _SETEXT.match(line) and out and out[-1].strip() and i > 0 and src[i - 1].strip():
+            if line.strip().startswith("=") and not title:
+                title = out[-1].strip()
+                roles[len(out) - 1] = "title"
+            else:
+                roles[len(out) - 1] = "heading"
+            out.append("")
+            continue
+        if _HR.match(line):
+            out.append("----------")
+            continue
+        if _LINKDEF.match(line):
+            continue
+        line = re.sub(r"^\s{0,3}>\s?", "", line)
+        line = re.sub(r"^\s*([-*+]|\d+[.)])\s+", "", line)
+        out.append(_md_inline(line))
+    lines = _to_lines("\n".join(out), roles)
+    meta = junk.Meta(author=fm.get("author", ""), source=fm.get("source", ""), date=str(fm.get("date", "")))
+    res = _clean_lines(lines, title_hint=title if not any(ln.role == "title" for ln in lines) else "",
+                       drop_header=not fm and "title" not in roles.values(), meta=meta)
+    if not res.title:
+        res.title = title
+    res.url = fm.get("url", "")
+    res.dropped[:0] = removed
+    res.extractor = "markdown"
+    return res

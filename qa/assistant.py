@@ -1,0 +1,170 @@
+"""`Assistant`: the one object the CLI, the web app and the Python API talk to.
+
+    a = Assistant.open("index")
+    ans = a.ask("京東金融的CEO是誰?")                 # Answer: text, citations, refused, notes, passages, timings
+    for ev in a.stream("他是什麼時候加入的?", history=[(q, ans.text)]):
+        ...                                              # {"type": "token", "text": ...} events, then the Answer
+
+Safe to call from several threads: retrieval is thread-safe and every call into the local model holds
+``generator_lock()``.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from articleqa.settings import Settings, load_settings
+from articleqa.types import Answer, Article, Passage
+from qa.chain import Cancelled, ChainContext, build_chain
+
+History = Sequence[tuple[str, str]]
+
+
+class Assistant:
+    def __init__(self, store, embedder, retriever, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.retriever = retriever
+        self.settings = settings
+        self._llm: Any = None
+        self._llm_loaded = False
+        self._llm_init_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        from articleqa.models.generator import generator_lock
+
+        self._llm_lock = generator_lock()
+        kind = "openai" if settings.models.generator == "openai" else "llm"
+        self._ctx = ChainContext(
+            retrieve=self._search,
+            settings=settings,
+            get_llm=self._get_llm,
+            llm_lock=self._llm_lock,
+            llm_kind=kind,
+            embedder=embedder,
+        )
+        self.chain = build_chain(self._ctx)
+
+    # -- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None,
+             create: bool = False) -> "Assistant":
+        """Open the index at ``index_dir`` (default ``settings.index_dir``); the chat model loads on first use."""
+        from articleqa.models.embedder import load_embedder
+        from articleqa.store import open_store
+        from qa.retrieval import HybridRetriever
+
+        settings = settings or load_settings()
+        if index_dir is not None:
+            settings = settings.with_overrides({"index_dir": str(index_dir)})
+        store = open_store(settings.index_dir, settings, create=create)
+        embedder = load_embedder(settings)
+        return cls(store, embedder, HybridRetriever(store, embedder, settings), settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Assistant":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- pieces -------------------------------------------------------------------------------------------------
+    def _get_llm(self):
+        if not self._llm_loaded:
+            with self._llm_init_lock:
+                if not self._llm_loaded:
+                    from articleqa.models.generator import load_chat_model
+
+                    self._llm = load_chat_model(self.settings, streaming=True)
+                    self._llm_loaded = True
+        return self._llm
+
+    def _search(self, query: str, k: int) -> list[Passage]:
+        return self.retriever.search(query, k)
+
+    @property
+    def llm(self):
+        """The chat model (loaded on first use), or None when the generator is 'none'."""
+        return self._get_llm()
+
+    # -- questions ----------------------------------------------------------------------------------------------
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.search(question, k or self.settings.retrieval.top_k)
+
+    def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
+        """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive')."""
+        return self.chain.invoke({"question": question, "history": list(history), "mode": mode, "k": k})
+
+    def stream(self, question: str, history: History = (), mode: str | None = None,
+               k: int | None = None) -> Iterator[dict | Answer]:
+        """Yield ``{"type": "token", "text": ...}`` events while the answer is generated, then the final `Answer`
+        (whose text replaces the streamed one: checks may drop sentences or fall back to quoting)."""
+        q: queue.Queue = queue.Queue()
+        cancel = threading.Event()
+        done = object()
+
+        def work() -> None:
+            try:
+                ans = self.chain.invoke({
+                    "question": question, "history": list(history), "mode": mode, "k": k,
+                    "on_token": lambda t: q.put({"type": "token", "text": t}), "cancel": cancel,
+                })
+                q.put(ans)
+            except Cancelled:
+                pass
+            except BaseException as e:  # noqa: BLE001 - re-raised in the consumer's thread
+                q.put(e)
+            finally:
+                q.put(done)
+
+        worker = threading.Thread(target=work, name="articleqa-answer", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = q.get()
+                if item is done:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            cancel.set()
+
+    # -- articles -----------------------------------------------------------------------------------------------
+    def article(self, article_id: str) -> Article | None:
+        return self.store.get_article(article_id)
+
+    def list_articles(self) -> list[dict[str, Any]]:
+        return self.store.list_articles()
+
+    def delete_article(self, article_id: str) -> None:
+        with self._write_lock:
+            self.store.delete(article_id)
+            self.store.commit()
+        self._refresh()
+
+    def ingest(self, paths: Sequence[str | os.PathLike[str]], progress: Callable | None = None):
+        """Ingest files into this index (``ingest.ingest_paths``), then refresh retrieval. Returns its report."""
+        from ingest import ingest_paths
+
+        params = inspect.signature(ingest_paths).parameters
+        kwargs: dict[str, Any] = {}
+        for name, value in (("settings", self.settings), ("store", self.store), ("embedder", self.embedder),
+                            ("progress", progress), ("index_dir", self.settings.index_dir)):
+            if name in params:
+                kwargs[name] = value
+        with self._write_lock:
+            report = ingest_paths([Path(p) for p in paths], **kwargs)
+        self._refresh()
+        return report
+
+    def _refresh(self) -> None:
+        """Retrieval caches (keyword index, article titles) follow ``store.version``; force it where offered."""
+        refresh = getattr(self.retriever, "refresh", None)
+        if callable(refresh):
+            refresh()

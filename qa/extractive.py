@@ -1,0 +1,134 @@
+"""Extractive answers: the best sentences of the top passages, quoted and cited.
+
+Used with ``--mode extractive``, when no LLM is configured, and as the fallback when a generated answer fails the
+grounding check. A sentence's score is its lexical overlap with the question (jieba words after Simplified
+conversion, English words; each shared token weighted by its length and its rarity among the candidate sentences,
+digits counted double) plus a share of its
+passage's retrieval score. Questions ask about something the sentence must name, so overlap dominates.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from articleqa.settings import Settings
+from articleqa.types import Citation, Passage
+from qa.citations import Sentence, make_citation, split_sentences
+
+RETRIEVAL_WEIGHT = 0.15  # of the passage's min-max normalised retrieval score
+DENSE_WEIGHT = 1.0  # of the sentence's min-max normalised e5 cosine, when lexical overlap is weak
+WEAK_LEXICAL = 0.25
+# Below this best-sentence overlap (same-language question and passages) an extractive answer is a refusal.
+MIN_OVERLAP = 0.3
+MIN_SENTENCE_CHARS = 6
+
+# Question words that every candidate sentence lacks anyway; they only add noise to overlap.
+_QUESTION_WORDS = frozenset(
+    "什么 什么样 哪 哪个 哪些 哪里 哪一年 哪年 谁 多少 几 几年 何时 何 如何 怎么 怎样 为什么 为何 是否 吗 呢 的 了 是 在 "
+    "有 和 与 及 年 时候 是什么 什么时候 多 大 how many much what when where which who whom why does did is are was "
+    "were the of in on to".split()
+)
+
+
+def _tokens(text: str) -> list[str]:
+    from qa.retrieval.keyword import tokenize
+
+    return [t for t in tokenize(text) if t not in _QUESTION_WORDS and not re.fullmatch(r"\W+", t)]
+
+
+def _weight(tok: str) -> float:
+    if tok.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", tok):
+        return 2.0
+    return float(min(len(tok), 4)) if re.search(r"[\u3400-\u9fff]", tok) else 1.5
+
+
+@dataclass
+class Scored:
+    score: float
+    passage_index: int  # 0-based in the passages given
+    start: int  # span in the passage's chunk text
+    end: int
+    text: str
+    retrieval: float = 0.0  # the passage's normalised retrieval score
+
+
+def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
+    """Every sentence of ``passages``, scored against ``question``, best first.
+
+    Shared tokens are weighted by length and by rarity among the candidate sentences (a word every sentence has,
+    like the article's subject, says little about which sentence answers)."""
+    q = set(_tokens(question))
+    scores = [p.score for p in passages]
+    lo, hi = (min(scores), max(scores)) if scores else (0.0, 0.0)
+    cands: list[tuple[int, float, Sentence, set[str]]] = []
+    for i, p in enumerate(passages):
+        ret = (p.score - lo) / (hi - lo) if hi > lo else 1.0
+        for s in split_sentences(p.chunk.text):
+            if len(re.findall(r"\w", s.text)) < MIN_SENTENCE_CHARS:
+                continue
+            cands.append((i, ret, s, set(_tokens(s.text))))
+    n = len(cands)
+    df = {t: sum(1 for c in cands if t in c[3]) for t in q}
+    idf = {t: math.log(1.0 + n / (df[t] or 0.5)) if n else 1.0 for t in q}
+    q_total = sum(_weight(t) * idf[t] for t in q) or 1.0
+    out: list[Scored] = []
+    for i, ret, s, toks in cands:
+        lex = sum(_weight(t) * idf[t] for t in q & toks) / q_total
+        out.append(Scored(lex + RETRIEVAL_WEIGHT * ret, i, s.start, s.end, s.text, ret))
+    out.sort(key=lambda x: (-x.score, x.passage_index, x.start))
+    return out
+
+
+def lexical_support(question: str, passages: list[Passage]) -> float:
+    """The best sentence's lexical overlap with the question (0..1, retrieval score left out)."""
+    ranked = score_sentences(question, passages)
+    return max((r.score - RETRIEVAL_WEIGHT * r.retrieval for r in ranked), default=0.0)
+
+
+def _add_dense(question: str, ranked: list[Scored], embedder) -> list[Scored]:
+    """Re-score by e5 cosine between question and sentence (for questions that share no words with the
+    passages, e.g. English about Chinese text)."""
+    import numpy as np
+
+    from articleqa.models.embedder import embed_passages, embed_query
+
+    q = embed_query(embedder, question)
+    vecs = embed_passages(embedder, [r.text for r in ranked])
+    sims = np.asarray(vecs) @ np.asarray(q)
+    lo, hi = float(sims.min()), float(sims.max())
+    for r, sim in zip(ranked, sims):
+        r.score += DENSE_WEIGHT * ((float(sim) - lo) / (hi - lo) if hi > lo else 0.0)
+    ranked.sort(key=lambda x: (-x.score, x.passage_index, x.start))
+    return ranked
+
+
+def extractive_answer(
+    question: str, passages: list[Passage], settings: Settings, embedder=None
+) -> tuple[str, list[Citation]]:
+    """(text, citations): the ``settings.answer.extractive_sentences`` best sentences of the first
+    ``settings.answer.context_passages`` passages, in passage order, each followed by its [n] marker.
+
+    With an ``embedder``, a question whose words barely appear in the passages (best lexical overlap below
+    ``WEAK_LEXICAL``) is matched to sentences by e5 cosine as well."""
+    given = passages[: settings.answer.context_passages]
+    ranked = score_sentences(question, given)
+    if embedder is not None and ranked:
+        best_lex = max(r.score - RETRIEVAL_WEIGHT * r.retrieval for r in ranked)
+        if best_lex < WEAK_LEXICAL:
+            ranked = _add_dense(question, ranked, embedder)
+    chosen = ranked[: max(1, settings.answer.extractive_sentences)]
+    if not chosen:
+        return "", []
+    # keep a second sentence only when it is about as relevant as the first
+    best = chosen[0].score
+    chosen = [c for c in chosen if c.score >= 0.5 * best] or chosen[:1]
+    chosen.sort(key=lambda c: (c.passage_index, c.start))
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for c in chosen:
+        n = c.passage_index + 1
+        parts.append(f"{c.text}[{n}]")
+        citations.append(make_citation(n, given[c.passage_index], c.start, c.end))
+    joiner = "" if re.search(r"[\u3400-\u9fff]", "".join(parts)) else " "
+    return joiner.join(parts), citations

@@ -1,0 +1,120 @@
+"""The question's language and script, answer conversion to it, and the fixed strings users see."""
+from __future__ import annotations
+
+from articleqa.text import detect_lang, has_cjk, to_script
+
+LANGS = ("zh-Hant", "zh-Hans", "en")
+
+# The fixed strings, per language. Keys are stable; callers format them with str.format(**kw).
+_STRINGS: dict[str, dict[str, str]] = {
+    "not_found": {
+        "zh-Hant": "文章中沒有提到這個問題的答案。",
+        "zh-Hans": "文章中没有提到这个问题的答案。",
+        "en": "The articles don't say.",
+    },
+    "related": {
+        "zh-Hant": "最相關的段落:",
+        "zh-Hans": "最相关的段落:",
+        "en": "Closest passages:",
+    },
+    "sources": {"zh-Hant": "來源", "zh-Hans": "来源", "en": "Sources"},
+    "note_weak_evidence": {
+        "zh-Hant": "檢索到的段落與問題相關性太低(最高相似度 {score:.3f} < {threshold:.2f}),不作答。",
+        "zh-Hans": "检索到的段落与问题相关性太低(最高相似度 {score:.3f} < {threshold:.2f}),不作答。",
+        "en": "The retrieved passages are too weakly related (best similarity {score:.3f} < {threshold:.2f}); no answer.",
+    },
+    "note_model_refused": {
+        "zh-Hant": "模型表示段落中找不到答案。",
+        "zh-Hans": "模型表示段落中找不到答案。",
+        "en": "The model found no answer in the passages.",
+    },
+    "note_no_passages": {
+        "zh-Hant": "索引中沒有可用的段落。",
+        "zh-Hans": "索引中没有可用的段落。",
+        "en": "The index has no passages.",
+    },
+    "note_dropped": {
+        "zh-Hant": "已刪除一個含有段落中找不到的內容的句子({claims}):{sentence}",
+        "zh-Hans": "已删除一个含有段落中找不到的内容的句子({claims}):{sentence}",
+        "en": "Dropped a sentence with claims not found in the passages ({claims}): {sentence}",
+    },
+    "note_recited": {
+        "zh-Hant": "句子的引用已改為實際支持它的段落 [{n}]。",
+        "zh-Hans": "句子的引用已改为实际支持它的段落 [{n}]。",
+        "en": "A sentence's citation was changed to the passage that supports it [{n}].",
+    },
+    "note_bad_citation": {
+        "zh-Hant": "已移除不存在的段落引用 [{n}]。",
+        "zh-Hans": "已移除不存在的段落引用 [{n}]。",
+        "en": "Removed a citation of a passage that was not given [{n}].",
+    },
+    "note_fallback": {
+        "zh-Hant": "生成的答案未通過核對,改用從文章中直接摘錄的句子。",
+        "zh-Hans": "生成的答案未通过核对,改用从文章中直接摘录的句子。",
+        "en": "The generated answer failed the check; showing sentences quoted from the articles instead.",
+    },
+    "note_no_llm": {
+        "zh-Hant": "未設定語言模型,使用摘錄模式。",
+        "zh-Hans": "未设定语言模型,使用摘录模式。",
+        "en": "No language model is configured; using extractive mode.",
+    },
+    "note_llm_error": {
+        "zh-Hant": "語言模型出錯({error}),改用摘錄模式。",
+        "zh-Hans": "语言模型出错({error}),改用摘录模式。",
+        "en": "The language model failed ({error}); using extractive mode.",
+    },
+    "note_extractive_lang": {
+        "zh-Hant": "摘錄的句子保留文章原文的語言。",
+        "zh-Hans": "摘录的句子保留文章原文的语言。",
+        "en": "Quoted sentences are in the article's own language.",
+    },
+    "note_missing_figures": {
+        "zh-Hant": "問題提到的 {figures} 在檢索到的段落中都沒有出現。",
+        "zh-Hans": "问题提到的 {figures} 在检索到的段落中都没有出现。",
+        "en": "The passages never mention {figures}, which the question asks about.",
+    },
+    "note_weak_overlap": {
+        "zh-Hant": "段落中沒有與問題內容相符的句子。",
+        "zh-Hans": "段落中没有与问题内容相符的句子。",
+        "en": "No sentence in the passages matches what the question asks about.",
+    },
+    "note_rewritten": {
+        "zh-Hant": "追問已改寫為:{question}",
+        "zh-Hans": "追问已改写为:{question}",
+        "en": "Follow-up rewritten as: {question}",
+    },
+}
+
+
+def question_lang(question: str) -> str:
+    """'zh-Hant', 'zh-Hans' or 'en' for a question."""
+    return detect_lang(question or "")
+
+
+def message(key: str, lang: str, **kw: object) -> str:
+    """A fixed string in ``lang`` (English when the language is unknown)."""
+    table = _STRINGS[key]
+    text = table.get(lang) or table["en"]
+    return text.format(**kw) if kw else text
+
+
+def not_found(lang: str) -> str:
+    return message("not_found", lang)
+
+
+def language_name(lang: str) -> str:
+    """How the prompt names the answer language."""
+    return {
+        "zh-Hant": "Traditional Chinese (繁體中文)",
+        "zh-Hans": "Simplified Chinese (简体中文)",
+    }.get(lang, "English")
+
+
+def to_answer_script(text: str, lang: str) -> str:
+    """Chinese characters in ``text`` converted to the question's script (zh-Hant or zh-Hans).
+
+    English answers are left alone: Chinese names quoted in them keep the article's script.
+    """
+    if lang not in ("zh-Hant", "zh-Hans") or not has_cjk(text):
+        return text
+    return to_script(text, lang)

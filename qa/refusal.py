@@ -1,0 +1,119 @@
+"""When to say "the articles don't say": weak retrieval evidence, or the model saying it cannot find the answer.
+
+The evidence threshold is ``settings.answer.min_dense_score``, the best passage's e5 cosine with the question.
+It was calibrated on answerable DRCD dev questions against questions from another corpus (CMRC 2018 dev) asked
+of the DRCD index; see bench/answer_quality.py --calibrate.
+"""
+from __future__ import annotations
+
+import re
+
+from articleqa.settings import Settings
+from articleqa.text import has_cjk, normalize_for_match
+from articleqa.types import Answer, Passage
+from qa.language import message
+
+# What the prompt asks the model to reply, exactly, when the passages lack the answer.
+REFUSAL_TOKEN = "NOT_FOUND"
+
+# Phrases small models use instead of the token (compared after Simplified conversion and lower-casing).
+_REFUSAL_PATTERNS = [
+    r"not[_ ]found",
+    r"没有(?:提到|提及|提供|说明|相关|给出|明确|关于|涉及|找到|记载|资料|信息|数据)",
+    r"未(?:提到|提及|提供|说明|给出|明确|找到|涉及|记载|披露)",
+    r"(?:无法|不能|难以)(?:回答|确定|找到|得知|判断|提供)",
+    r"找不到",
+    r"并未(?:提到|提及|说明)",
+    r"不(?:知道|清楚)",
+    r"\b(?:do|does|did)(?: not|n['’]t) (?:say|mention|state|provide|contain|specify|include)",
+    r"\bnot (?:mentioned|stated|provided|specified|given|available|found|included)",
+    r"\bno (?:information|mention|data|answer)\b",
+    r"\b(?:cannot|can['’]t|unable to) (?:find|answer|determine|tell)",
+    r"\bthe articles don['’]t say",
+]
+_REFUSAL_RE = re.compile("|".join(_REFUSAL_PATTERNS), re.IGNORECASE)
+
+
+def best_dense_score(passages: list[Passage]) -> float | None:
+    scores = [p.dense_score for p in passages if p.dense_score is not None]
+    return max(scores) if scores else None
+
+
+def cross_lingual(question: str, passages: list[Passage]) -> bool:
+    """An English question over Chinese passages, or the reverse (e5 cosines run lower across languages)."""
+    return bool(passages) and has_cjk(question) != has_cjk(" ".join(p.chunk.text[:200] for p in passages[:3]))
+
+
+def dense_threshold(settings: Settings, question: str = "", passages: list[Passage] | None = None) -> float:
+    a = settings.answer
+    if question and passages and cross_lingual(question, passages):
+        return a.min_dense_score_cross_lingual
+    return a.min_dense_score
+
+
+def weak_evidence(passages: list[Passage], settings: Settings, question: str = "") -> bool:
+    """True when there are no passages or the best dense cosine is below ``settings.answer.min_dense_score``
+    (``min_dense_score_cross_lingual`` when the question and the passages are in different languages)."""
+    if not passages:
+        return True
+    best = best_dense_score(passages)
+    return best is not None and best < dense_threshold(settings, question, passages)
+
+
+def missing_question_figures(question: str, passages: list[Passage]) -> list[str]:
+    """Figures and dates the question names that none of the passages contain ("2019年" in "京東金融2019年的營收是
+    多少?" over an article that never mentions 2019): the answer cannot be in them. Quoted names are left out
+    (articles often word them differently)."""
+    from qa.grounding import unsupported_claims
+
+    return unsupported_claims(question, passages, kinds=("num", "pct", "times", "date"))
+
+
+def is_refusal(text: str) -> bool:
+    """The model said the passages do not contain the answer (the token, or a phrase meaning it)."""
+    t = normalize_for_match(text or "")
+    return bool(_REFUSAL_RE.search(t))
+
+
+def model_refused(text: str) -> tuple[bool, str]:
+    """(refused, text without the refusal token). The model refused when every sentence with content says the
+    passages lack the answer; an answer that also says what it could not find ("...是陳生強[1]。文章沒有提到他的年齡。")
+    is not a refusal."""
+    from qa.citations import split_sentences, strip_markers
+
+    content = False
+    for s in split_sentences(text or ""):
+        body = strip_markers(s.text)
+        if len(re.findall(r"\w", body)) >= 2 and not is_refusal(body):
+            content = True
+            break
+    cleaned = re.sub(REFUSAL_TOKEN + r"[.。]?", "", text or "", flags=re.IGNORECASE).strip()
+    return (not content), cleaned
+
+
+def refused_answer(
+    question: str,
+    passages: list[Passage],
+    lang: str,
+    mode: str,
+    notes: list[str] | None = None,
+    related: int = 3,
+) -> Answer:
+    """ "The articles don't say" in the question's language, with the closest passages as related reading."""
+    return Answer(
+        question=question,
+        text=message("not_found", lang),
+        citations=[],
+        refused=True,
+        mode=mode,
+        notes=list(notes or []),
+        passages=list(passages[:related]),
+        lang=lang,
+    )
+
+
+def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:
+    best = best_dense_score(passages)
+    if not passages or best is None:
+        return message("note_no_passages", lang)
+    return message("note_weak_evidence", lang, score=best, threshold=dense_threshold(settings, question, passages))

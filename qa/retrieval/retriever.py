@@ -1,0 +1,181 @@
+"""Hybrid retrieval: dense (e5 + FAISS) and BM25 candidates, fused, returned as `Passage`s.
+
+``settings.retrieval`` decides: ``candidates`` from each side, ``fusion`` ("zscore" | "rrf" | "dense"),
+``dense_weight`` (z-score), ``rrf_k`` (RRF) and ``top_k`` (passages returned).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from articleqa.settings import Settings
+from articleqa.types import Passage
+from qa.retrieval.dense import dense_search, embed_query
+from qa.retrieval.fusion import Fused, fuse
+from qa.retrieval.keyword import KeywordHits, KeywordIndex
+
+
+@dataclass
+class Candidates:
+    """Both sides' raw candidates for one query (what fusion consumes)."""
+
+    dense: list[tuple[str, float]]
+    keyword: KeywordHits
+
+
+class HybridRetriever:
+    """``search(query, k)`` -> passages, best first. Safe to share between threads."""
+
+    def __init__(self, store, embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.keyword = KeywordIndex(store)
+        self._lock = threading.Lock()
+        self._articles: tuple[str, dict[str, dict[str, Any]]] | None = None
+
+    # -- pieces -------------------------------------------------------------------------------------------------
+    def candidates(self, query: str, n: int | None = None, query_vector: np.ndarray | None = None) -> Candidates:
+        n = n or self.settings.retrieval.candidates
+        if query_vector is None:
+            query_vector = embed_query(self.embedder, query)
+        return Candidates(dense=dense_search(self.store, query_vector, n), keyword=self.keyword.search(query, n))
+
+    def rank(self, cands: Candidates, method: str | None = None, dense_weight: float | None = None) -> list[Fused]:
+        r = self.settings.retrieval
+        return fuse(
+            method or r.fusion,
+            cands.dense,
+            cands.keyword.ranked,
+            dense_weight=r.dense_weight if dense_weight is None else dense_weight,
+            rrf_k=r.rrf_k,
+            keyword_lookup=cands.keyword.score,
+            keyword_reliability=cands.keyword.coverage,
+        )
+
+    def _article_meta(self) -> dict[str, dict[str, Any]]:
+        version = self.store.version
+        cached = self._articles
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        with self._lock:
+            cached = self._articles
+            if cached is None or cached[0] != version:
+                cached = (version, {a["id"]: a for a in self.store.list_articles()})
+                self._articles = cached
+            return cached[1]
+
+    def to_passages(self, fused: list[Fused]) -> list[Passage]:
+        if not fused:
+            return []
+        chunks = {c.id: c for c in self.store.get_chunks([f.chunk_id for f in fused])}
+        meta = self._article_meta()
+        out = []
+        for f in fused:
+            chunk = chunks.get(f.chunk_id)
+            if chunk is None:  # deleted between search and fetch
+                continue
+            art = meta.get(chunk.article_id, {})
+            out.append(
+                Passage(
+                    chunk=chunk,
+                    title=art.get("title", ""),
+                    source=art.get("source", ""),
+                    score=float(f.score),
+                    dense_score=f.dense,
+                    keyword_score=f.keyword,
+                )
+            )
+        return out
+
+    # -- public -------------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""
+        k = k or self.settings.retrieval.top_k
+        if not query or not query.strip():
+            return []
+        n = max(self.settings.retrieval.candidates, k)
+        qv = embed_query(self.embedder, query)
+        cands = self.candidates(query, n, query_vector=qv)
+        top = self.rank(cands)[:k]
+        self._fill_dense_scores(top, qv)
+        return self.to_passages(top)
+
+    def _fill_dense_scores(self, fused: list[Fused], query_vector: np.ndarray) -> None:
+        """Give keyword-only hits their true cosine, so callers can always judge relevance by ``dense_score``."""
+        missing = [f for f in fused if f.dense is None]
+        get_vectors = getattr(self.store, "get_vectors", None)
+        if not missing or get_vectors is None:
+            return
+        from articleqa.store import StoreError
+
+        try:
+            vectors = np.asarray(get_vectors([f.chunk_id for f in missing]), dtype=np.float32)
+        except StoreError:  # a chunk deleted since the search; to_passages drops it
+            return
+        for f, v in zip(missing, vectors):
+            f.dense = float(np.dot(query_vector, v))
+
+    def as_langchain(self, k: int | None = None):
+        """A LangChain ``BaseRetriever`` over this retriever (documents carry the Passage in metadata)."""
+        return make_langchain_retriever(self, k)
+
+
+def passage_to_document(p: Passage):
+    from langchain_core.documents import Document
+
+    return Document(
+        page_content=p.chunk.text,
+        metadata={
+            "passage": p,
+            "chunk_id": p.chunk.id,
+            "article_id": p.chunk.article_id,
+            "title": p.title,
+            "source": p.source,
+            "score": p.score,
+            "dense_score": p.dense_score,
+            "keyword_score": p.keyword_score,
+            "start": p.chunk.start,
+            "end": p.chunk.end,
+        },
+    )
+
+
+_LC_CLASS = None
+
+
+def _langchain_class():
+    global _LC_CLASS
+    if _LC_CLASS is None:
+        from langchain_core.callbacks import CallbackManagerForRetrieverRun
+        from langchain_core.documents import Document
+        from langchain_core.retrievers import BaseRetriever
+        from pydantic import ConfigDict
+
+        class HybridLangChainRetriever(BaseRetriever):
+            """LangChain face of `HybridRetriever`; ``metadata["passage"]`` holds the `Passage`."""
+
+            model_config = ConfigDict(arbitrary_types_allowed=True)
+            retriever: Any
+            k: int | None = None
+
+            def _get_relevant_documents(
+                self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+            ) -> list[Document]:
+                return [passage_to_document(p) for p in self.retriever.search(query, self.k)]
+
+        _LC_CLASS = HybridLangChainRetriever
+    return _LC_CLASS
+
+
+def make_langchain_retriever(retriever: HybridRetriever, k: int | None = None):
+    return _langchain_class()(retriever=retriever, k=k)
+
+
+def __getattr__(name: str):  # `from qa.retrieval.retriever import HybridLangChainRetriever` imports langchain lazily
+    if name == "HybridLangChainRetriever":
+        return _langchain_class()
+    raise AttributeError(name)

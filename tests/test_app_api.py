@@ -1,0 +1,248 @@
+"""The web app through Gradio's API (gradio_client) against a server launched on a free port, over a temporary
+index of the bundled samples. Extractive mode where the test is not about the LLM."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from articleqa.settings import load_settings  # noqa: E402
+from articleqa.webui import render  # noqa: E402
+from articleqa.webui.testing import (  # noqa: E402
+    XSS_ARTICLE,
+    XSS_QUESTION,
+    build_sample_index,
+    copy_index,
+    running_app,
+)
+
+SEED_Q = "京東金融在哪一年實現單季盈利?"
+SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    settings = load_settings()
+    shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", settings)
+    index = copy_index(shared, tmp_path_factory.mktemp("api") / "index")
+    settings = settings.with_overrides({"index_dir": str(index), "answer.mode": "extractive"})
+    with running_app(settings) as (url, demo):
+        yield url, demo
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[0], verbose=False)
+
+
+def ask(client, question, mode="extractive", top_k=0, history=None):
+    return client.predict(question, mode, top_k, history, api_name="/ask")
+
+
+def check_citations(res, demo):
+    """Every citation is marked in the text and its span holds its quote in the stored article."""
+    assert res["citations"], res
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", res["answer"])}
+    for c in res["citations"]:
+        assert c["n"] in markers, (c, res["answer"])
+        article = demo.articleqa.base.article(c["article_id"])
+        assert article is not None and article.title == c["title"]
+        assert article.text[c["start"]:c["end"]].strip() == c["quote"].strip()
+
+
+def test_api_lists_named_endpoints(client):
+    names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
+    assert {"/ask", "/chat", "/ingest", "/delete"} <= names
+
+
+def test_seed_question_returns_cited_answer(client, server):
+    res = ask(client, SEED_Q)
+    assert res["refused"] is False
+    assert res["mode"] == "extractive"
+    check_citations(res, server[1])
+    assert any(c["title"] == SEED_TITLE for c in res["citations"])
+    assert "2017" in res["answer"]
+    assert res["passages"] and all({"title", "chunk_id", "score"} <= set(p) for p in res["passages"])
+
+
+def test_follow_up_uses_history(client):
+    first = ask(client, SEED_Q)
+    res = ask(client, "它的CEO是誰?", history=[[SEED_Q, first["answer"]]])
+    assert not res["refused"]
+    assert any(c["title"] == SEED_TITLE for c in res["citations"]), res
+
+
+@pytest.mark.slow
+def test_llm_mode_answer(client, server):
+    res = ask(client, "京東金融的CEO是誰?", mode="llm")
+    assert res["mode"] == "llm", res
+    assert not res["refused"], res
+    assert "陳生強" in res["answer"] or "陈生强" in res["answer"], res["answer"]
+    check_citations(res, server[1])
+
+
+def test_unanswerable_question_is_refused(client):
+    res = ask(client, "What is the recommended daily dose of vitamin D for adults?")
+    assert res["refused"] is True, res
+    assert not res["citations"]
+
+
+def test_chat_endpoint_renders_refusal_with_related_passages(client):
+    chat, _msg, sources_html, _open, _article = client.predict(
+        "What is the recommended daily dose of vitamin D for adults?", "extractive", 5, api_name="/chat")
+    bubble = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
+    assert "Not answered" in bubble
+    assert "Related passages" in sources_html and "aq-related" in sources_html
+
+
+def test_chat_endpoint_renders_citations(client):
+    chat, msg, sources_html, _open, _article = client.predict(SEED_Q, "extractive", 5, api_name="/chat")
+    assert msg == ""
+    bubble = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else chat[-1]["content"]
+    assert 'class="aq-cite"' in bubble
+    assert "Sources (" in sources_html and '<mark class="aq-hl">' in sources_html
+    assert render.esc(SEED_TITLE) in sources_html
+
+
+def test_upload_then_ask(client, server, tmp_path):
+    from gradio_client import handle_file
+
+    art = tmp_path / "pelican-bay-lighthouse.md"
+    art.write_text(
+        "# The Pelican Bay Lighthouse\n\n"
+        "The Pelican Bay Lighthouse stands on a granite spit at the mouth of Pelican Bay. "
+        "It was designed by the engineer Margaret Ellery and first lit in 1893.\n\n"
+        "Its lamp was converted to electricity in 1931, and the last keeper left in 1978.\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "notes.exe"
+    bad.write_bytes(b"MZ\x00\x00binary")
+    before = len(server[1].articleqa.base.list_articles())
+    status, table, _choices, _files = client.predict([handle_file(str(art))], api_name="/ingest")
+    assert "1 added" in status, status
+    assert len(server[1].articleqa.base.list_articles()) == before + 1
+    assert any("Pelican Bay" in str(row[0]) for row in table["data"]), table
+
+    res = ask(client, "Who designed the Pelican Bay Lighthouse?")
+    assert not res["refused"], res
+    assert "Ellery" in res["answer"]
+    assert any("Pelican Bay" in c["title"] for c in res["citations"]), res["citations"]
+
+    # A file of the wrong type is refused with a message naming it (by Gradio's type check or ours).
+    try:
+        status, *_ = client.predict([handle_file(str(bad))], api_name="/ingest")
+        assert "notes.exe" in status and "not a supported type" in status, status
+    except Exception as e:  # gradio_client raises AppError when Gradio rejects the upload itself
+        assert "exe" in str(e) or "type" in str(e).lower(), e
+    assert len(server[1].articleqa.base.list_articles()) == before + 1
+
+
+def test_ten_simultaneous_asks_all_answer(server):
+    from gradio_client import Client
+
+    url = server[0]
+    questions = [
+        SEED_Q, "京東白條是什麼時候推出的?", "京东金融的个人用户数量超过多少?", "How many risk-control models has JD Finance built?",
+        "萬里長城在哪一年獲選為世界新七大奇蹟?", "色林错的湖水面积是多少平方公里?", "Where did the black death originate?",
+        "What organization is the IPCC a part of?", "Which NFL team won Super Bowl 50?", "株洲北站的车站等级是什么?",
+    ]
+
+    def one(i_q):
+        i, q = i_q
+        c = Client(url, verbose=False)
+        if i % 2:
+            return "chat", c.predict(q, "extractive", 5, api_name="/chat")
+        return "ask", c.predict(q, "extractive", 0, None, api_name="/ask")
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(one, enumerate(questions)))
+    assert len(results) == 10
+    for (kind, res), q in zip(results, questions):
+        if kind == "ask":
+            assert res["question"] == q and res["answer"], res
+            assert res["citations"] or res["refused"]
+        else:
+            chat = res[0]
+            assert len(chat) == 2, chat
+            text = json.dumps(chat[-1]["content"], ensure_ascii=False)
+            assert "Could not answer" not in text, text
+
+
+def test_xss_article_renders_escaped(client, server, tmp_path):
+    from gradio_client import handle_file
+
+    f = tmp_path / "xss.jsonl"
+    f.write_text(json.dumps(XSS_ARTICLE, ensure_ascii=False) + "\n", encoding="utf-8")
+    status, *_ = client.predict([handle_file(str(f))], api_name="/ingest")
+    assert "1 added" in status, status
+    app = server[1].articleqa
+    stored = app.base.article(XSS_ARTICLE["id"])
+    assert stored is not None and "<script>" in stored.text and "onerror=" in stored.text  # the payload survived
+
+    chat, _msg, sources_html, _open, _article = client.predict(XSS_QUESTION, "extractive", 5, api_name="/chat")
+    bubble = json.dumps(chat, ensure_ascii=False)
+    assert "Vantreck" in bubble or "Vantreck" in sources_html
+    for html in (bubble, sources_html):
+        assert not re.search(r"<\s*(script|img|svg|a)\b", html, re.I), html
+    assert "&lt;script&gt;" in sources_html or "&lt;img" in sources_html  # shown as text, not dropped
+
+    # The article viewer and the library never emit the payload as markup; a javascript: url gets no link.
+    view = render.article_view(stored, 0, 40)
+    assert not re.search(r"<\s*(script|img|svg)\b|<a\b", view, re.I), view
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in view
+    assert 'href="javascript' not in view
+    md = render.answer_message(type("A", (), {"refused": False, "text": "[x](javascript:alert(1)) <b>hi</b> [1]",
+                                               "citations": [], "notes": ["<img src=x onerror=alert(1)>"],
+                                               "mode": "extractive"})())
+    assert "<b>" not in md and "<img" not in md and "](" not in md
+
+
+def test_feedback_stored_and_exported(tmp_path):
+    from articleqa.cli import main as cli_main
+    from articleqa.webui.feedback import FeedbackStore, feedback_path
+
+    store = FeedbackStore(feedback_path(tmp_path))
+    answer = {"text": "2017年[1]", "refused": False, "mode": "extractive", "notes": [],
+              "citations": [{"n": 1, "article_id": "a", "title": "t", "chunk_id": "a:0", "quote": "q", "start": 0,
+                             "end": 1, "source": ""}]}
+    store.add(1, SEED_Q, answer, "good", {"mode": "extractive", "top_k": 5})
+    store.add(-1, "another", answer, "", {"mode": "llm", "top_k": 3})
+    with pytest.raises(ValueError):
+        store.add(0, "x", answer)
+    out = tmp_path / "fb.jsonl"
+    assert cli_main(["feedback", "export", "--index", str(tmp_path), "--out", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["rating"] for r in rows] == [1, -1]
+    assert rows[0]["question"] == SEED_Q and rows[0]["comment"] == "good"
+    assert rows[0]["citations"][0]["chunk_id"] == "a:0" and rows[0]["settings"]["top_k"] == 5
+
+
+def test_launch_settings_bind_local_and_login():
+    from articleqa.webui.server import launch_kwargs
+
+    s = load_settings()
+    kw = launch_kwargs(s)
+    assert kw["server_name"] == "127.0.0.1" and kw["share"] is False and "auth" not in kw
+    assert kw["max_file_size"] == f"{s.server.upload_max_mb:g}mb"
+    s2 = s.with_overrides({"server.host": "0.0.0.0", "server.user": "u", "server.password": "p"})
+    assert launch_kwargs(s2)["auth"] == ("u", "p")
+
+
+def test_upload_checks(tmp_path, server):
+    app = server[1].articleqa
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * int(app.settings.server.upload_max_mb * 1024 * 1024 + 10))
+    assert "upload limit" in app.check_upload(str(big))
+    assert "not a supported type" in app.check_upload(str(tmp_path / "x.pdf"))
+    ok = tmp_path / "ok.md"
+    ok.write_text("hello")
+    assert app.check_upload(str(ok)) is None

