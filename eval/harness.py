@@ -184,7 +184,7 @@ def evaluate(
     texts = dict(articles) if articles is not None else article_texts(assistant)
     if settings is None:
         settings = getattr(assistant, "settings", None)
-    update, close = _make_progress(progress, len(chosen), f"eval {dataset or ''} {mode}".strip())
+    update, close = _make_progress(progress, len(chosen), " ".join(x for x in ("eval", dataset, mode) if x))
     results: list[QuestionResult] = []
     partial = False
     t0 = time.perf_counter()

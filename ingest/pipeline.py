@@ -226,6 +226,8 @@ def ingest_paths(
                     if (old.source, old.url, old.date, old.author, old.lang) != \
                             (art.source, art.url, art.date, art.author, art.lang):
                         plan.reuse.append((art, art.id))  # metadata only: keep the stored chunks and vectors
+                    elif src is None or art.id not in src["article_ids"]:
+                        report.duplicates += 1  # stored already, from another file
                     else:
                         report.unchanged += 1
                     seen_hash[h], claimed[art.id] = art.id, h

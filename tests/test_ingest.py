@@ -193,7 +193,7 @@ def test_mismatched_index_is_refused(corpus, settings, capsys):
         ingest_paths([docs], index, other_chunks)
     # The CLI says so in one line and exits 2; the index is untouched.
     (docs / "new.txt").write_text("一篇新的文章。內容很短。", encoding="utf-8")
-    code = cli_main(["ingest", str(docs), "--index", str(index)] + [])  # same settings: fine
+    code = cli_main(["ingest", str(docs), "--index", str(index)])  # same settings: fine
     assert code == 0
     import os
 
@@ -237,7 +237,8 @@ def test_bad_files_next_to_good_ones(corpus, settings, capsys):
     # A file that was ingested before and is now broken keeps its stored article.
     (docs / "drcd.jsonl").write_bytes(b"\x00\x01\x02 garbage \xff\xfe" * 50)
     capsys.readouterr()
-    code = cli_main(["ingest", str(docs), str(tmp_missing := docs / "missing.txt"), "--index", str(index)])
+    missing = docs / "missing.txt"
+    code = cli_main(["ingest", str(docs), str(missing), "--index", str(index)])
     out, err = capsys.readouterr()
     assert code == 1
     err_lines = [ln for ln in err.splitlines() if ln.startswith("error: ")]
@@ -254,7 +255,7 @@ def test_bad_files_next_to_good_ones(corpus, settings, capsys):
     with open_store(index, settings) as st:
         assert st.check() == []
         assert st.get_source(str((bad / "mixed.jsonl").resolve()))["complete"] is False
-    assert not tmp_missing.exists()
+    assert not missing.exists()
 
 
 def test_progress_callback(tmp_path, settings):

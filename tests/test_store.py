@@ -238,7 +238,6 @@ def test_no_pickle_on_disk_or_when_opening(tmp_path, rng, monkeypatch):
     assert files
     for p in files:
         data = p.read_bytes()
-        assert not data.startswith(b"\x80") or p.suffix == ".faiss", p  # pickle protocol 2+ header
         assert b"pickle" not in data.lower()
         with pytest.raises(Exception):
             pickle.loads(data)

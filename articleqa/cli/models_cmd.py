@@ -24,8 +24,9 @@ class _Bars:
 
         bar = self.bars.get(label)
         if bar is None:
-            bar = self.bars[label] = tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
-                                          file=sys.stderr, leave=True)
+            in_bytes = total > 100_000  # the GGUF join reports bytes, the embedder conversion reports steps
+            bar = self.bars[label] = tqdm(total=total, desc=label, unit="B" if in_bytes else "step",
+                                          unit_scale=in_bytes, unit_divisor=1024, file=sys.stderr, leave=True)
         bar.total = total
         bar.update(done - bar.n)
         if done >= total:

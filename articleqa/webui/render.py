@@ -69,9 +69,11 @@ def answer_message(answer: Answer) -> str:
         parts.append(body)
     for note in answer.notes:
         parts.append(f'<span class="aq-note">⚠ {esc_md(note)}</span>')
-    if answer.citations:
-        parts.append('<span class="aq-meta">' + esc_md(f"{len(answer.citations)} source(s) · mode: {answer.mode}")
-                     + "</span>")
+    meta = [f"{len(answer.citations)} source{'s' if len(answer.citations) != 1 else ''}", f"mode: {answer.mode}"]
+    total = (answer.timings or {}).get("total")
+    if total:
+        meta.append(f"{total:.1f} s")
+    parts.append('<span class="aq-meta">' + esc_md(" · ".join(meta)) + "</span>")
     return "\n\n".join(parts)
 
 

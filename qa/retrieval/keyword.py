@@ -91,45 +91,97 @@ class KeywordHits:
 
 
 class BM25Corpus:
-    """A built BM25 index over a fixed list of chunks."""
+    """A built BM25 index over a fixed list of chunks.
+
+    ``title_mode`` says how the article title takes part:
+
+    * ``"field"`` (default): titles are a second BM25 field, scored over the articles (one title each), and a
+      chunk's score is ``BM25(heading + text) + title_weight * BM25(title of its article)``. The title helps pick
+      the article without flattening the choice between that article's chunks.
+    * ``"concat"``: the title is prepended to every chunk's text (one field).
+    * ``"none"``: chunk heading and text only.
+    """
 
     def __init__(
         self,
         chunks: Sequence[Chunk],
         titles: dict[str, str] | None = None,
         stopwords: frozenset[str] = ENGLISH_STOPWORDS,
+        title_mode: str = "field",
+        title_weight: float = 1.0,
     ) -> None:
         import bm25s
 
+        if title_mode not in ("field", "concat", "none"):
+            raise ValueError(f"unknown title_mode {title_mode!r}")
         titles = titles or {}
         self.stopwords = stopwords
+        self.title_mode = title_mode
+        self.title_weight = title_weight
         self.ids = [c.id for c in chunks]
-        corpus_tokens = [tokenize(document_text(c, titles.get(c.article_id, "")), stopwords) for c in chunks]
+        concat = title_mode == "concat"
+        corpus_tokens = [
+            tokenize(document_text(c, titles.get(c.article_id, "") if concat else ""), stopwords) for c in chunks
+        ]
         self.vocab = {t for doc in corpus_tokens for t in doc}
         self._bm25 = None
         if self.ids and self.vocab:
             bm25 = bm25s.BM25()
             bm25.index(corpus_tokens, show_progress=False)
             self._bm25 = bm25
+        # Title field: one document per article that has chunks here.
+        self._title_bm25 = None
+        self._chunk_article = np.zeros(len(chunks), dtype=np.int64)
+        if title_mode == "field":
+            articles = list(dict.fromkeys(c.article_id for c in chunks))
+            pos = {a: i for i, a in enumerate(articles)}
+            self._chunk_article = np.array([pos[c.article_id] for c in chunks], dtype=np.int64)
+            title_tokens = [tokenize(titles.get(a, ""), stopwords) for a in articles]
+            title_vocab = {t for doc in title_tokens for t in doc}
+            if title_vocab:
+                tb = bm25s.BM25()
+                tb.index(title_tokens, show_progress=False)
+                self._title_bm25 = tb
+                self.vocab |= title_vocab
+        if self._bm25 is None and self._title_bm25 is None:
+            self.vocab = set()
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, query: str, n: int) -> KeywordHits:
-        tokens = tokenize(query, self.stopwords)
-        if not tokens or self._bm25 is None:
-            return KeywordHits(ranked=[], scores={}, coverage=0.0)
-        known = [t for t in tokens if t in self.vocab]
-        coverage = len(known) / len(tokens)
+    @staticmethod
+    def _scores(bm25, tokens: list[str]) -> np.ndarray | None:
+        known = [t for t in tokens if t in bm25.vocab_dict]
         if not known:
-            return KeywordHits(ranked=[], scores={}, coverage=0.0)
-        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
+            return None
+        return np.asarray(bm25.get_scores(known), dtype=np.float64)
+
+    def scores(self, query: str) -> tuple[np.ndarray, float]:
+        """BM25 score of every chunk (in ``self.ids`` order) and the query's coverage."""
+        tokens = tokenize(query, self.stopwords)
+        scores = np.zeros(len(self.ids), dtype=np.float64)
+        if not tokens or not self.vocab:
+            return scores, 0.0
+        coverage = sum(t in self.vocab for t in tokens) / len(tokens)
+        if coverage == 0.0:
+            return scores, 0.0
+        if self._bm25 is not None:
+            body = self._scores(self._bm25, tokens)
+            if body is not None:
+                scores += body
+        if self._title_bm25 is not None and self.title_weight > 0:
+            title = self._scores(self._title_bm25, tokens)
+            if title is not None:
+                scores += self.title_weight * title[self._chunk_article]
+        return scores, coverage
+
+    def search(self, query: str, n: int) -> KeywordHits:
+        scores, coverage = self.scores(query)
         nz = np.flatnonzero(scores > 0)
+        if nz.size == 0:
+            return KeywordHits(ranked=[], scores={}, coverage=coverage)
         by_id = {self.ids[i]: float(scores[i]) for i in nz}
-        if n < len(nz):
-            top = nz[np.argpartition(-scores[nz], n)[:n]]
-        else:
-            top = nz
+        top = nz[np.argpartition(-scores[nz], n)[:n]] if n < nz.size else nz
         top = top[np.argsort(-scores[top], kind="stable")]
         ranked = [(self.ids[i], float(scores[i])) for i in top]
         return KeywordHits(ranked=ranked, scores=by_id, coverage=coverage)

@@ -1,0 +1,272 @@
+"""Query latency, build time, memory and file size of the vector index at 10k, 100k and 1M chunks.
+
+    .venv/bin/python -m bench.search_scale [--quick] [--sizes 10000 100000] [--queries 200] [--json-out FILE]
+
+Vectors: every real chunk vector of the three dev indexes (DRCD, CMRC 2018, SQuAD, as ingested by
+``bench/retrieval_table.py``), then synthetic ones up to n: a real chunk vector plus Gaussian noise (norm 0.4 to
+1.0), normalised again. Noisy copies keep the real vectors' anisotropy (e5 vectors all sit in a narrow cone), so
+they compete with the real neighbours and recall@10 is a hard test; uniformly random unit vectors would be near
+orthogonal to every query and never enter the top 10, which would flatter an approximate index.
+
+Queries: real dev questions of the three sets, embedded by the real embedder (that time is measured per query).
+
+Per query: embed + dense search (FAISS, ``settings.retrieval.candidates`` results, plus the store's SQLite
+``fid -> chunk id`` look-up on a table of n rows, as ``FaissSqliteStore.search`` does) + BM25 + z-score fusion.
+BM25 over 1M synthetic chunks is not meaningful (there is no text), so the keyword side is the real BM25 index of
+the real chunks (a few thousand) returning the same number of candidates; its time is measured on that corpus and
+grows with the collection (posting lists), which these numbers do not show.
+
+Indexes: exact (``IndexFlatIP``, as the store's ``flat``) and IVF (``IndexIVFFlat``, the store's ``ivf``:
+inner product, nlist = round(4*sqrt(n)) capped at ``--max-nlist``, trained on at most 64 points per list;
+nprobe from settings and a sweep). HNSW is left out: building it at 1M on 2 cores takes far longer than the
+budget. recall@10 = share of the exact top 10 found in the approximate top 10. Each n runs in its own process.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import DATASETS, machine, peak_rss_mib, percentile, read_jsonl, rss_mib, run_child, table, write_json
+from bench.common import EVAL
+
+MODULE = "bench.search_scale"
+NPROBES = (4, 8, 16, 32, 64)
+
+
+def _real_corpus(settings):
+    """(chunk ids, vectors, chunks, titles) of the three dev indexes, ingesting any that are not cached yet."""
+    import numpy as np
+
+    from bench import retrieval_table as rt
+
+    cache = settings.cache_dir / "bench" / "retrieval"
+    cache.mkdir(parents=True, exist_ok=True)
+    ids, vecs, chunks, titles = [], [], [], {}
+    for split in DATASETS:
+        store, _ = rt.index_for(split, settings, cache)
+        cs = list(store.iter_chunks())
+        ids += [c.id for c in cs]
+        chunks += cs
+        vecs.append(np.asarray(store.get_vectors([c.id for c in cs]), dtype=np.float32))
+        titles.update({a["id"]: a["title"] for a in store.list_articles()})
+        store.close()
+    return ids, np.concatenate(vecs), chunks, titles
+
+
+def _synthetic(real, n: int, seed: int = 7):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    r, d = real.shape
+    out = np.empty((n, d), dtype=np.float32)
+    m = min(r, n)
+    out[:m] = real[:m]
+    for lo in range(m, n, 65536):
+        hi = min(n, lo + 65536)
+        src = real[rng.integers(0, r, hi - lo)]
+        noise = rng.standard_normal((hi - lo, d)).astype(np.float32)
+        noise *= (rng.uniform(0.4, 1.0, (hi - lo, 1)) / np.linalg.norm(noise, axis=1, keepdims=True)).astype(np.float32)
+        block = src + noise
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+        out[lo:hi] = block
+    return out
+
+
+def _queries(count: int, seed: int = 11) -> list[str]:
+    import random
+
+    qs = []
+    per = max(1, count // len(DATASETS))
+    for split in DATASETS:
+        rows = read_jsonl(EVAL / split / "dev" / "questions.jsonl")
+        qs += [q["question"] for q in random.Random(seed).sample(rows, min(per, len(rows)))]
+    return qs[:count]
+
+
+def _file_mib(index) -> float:
+    import faiss
+
+    with tempfile.NamedTemporaryFile(suffix=".faiss") as fh:
+        faiss.write_index(index, fh.name)
+        return Path(fh.name).stat().st_size / 2**20
+
+
+def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
+    import sqlite3
+
+    import faiss
+    import numpy as np
+
+    from articleqa.models.embedder import embed_query, load_embedder
+    from articleqa.settings import load_settings
+    from qa.retrieval.fusion import fuse
+    from qa.retrieval.keyword import BM25Corpus
+
+    settings = load_settings()
+    cands = settings.retrieval.candidates
+    ids, real, chunks, titles = _real_corpus(settings)
+    model = load_embedder(settings)
+    questions = _queries(n_queries)
+    embed_query(model, "warm up")
+    qvecs, t_embed = [], []
+    for q in questions:
+        t = time.perf_counter()
+        qvecs.append(embed_query(model, q))
+        t_embed.append(time.perf_counter() - t)
+    Q = np.stack(qvecs).astype(np.float32)
+    corpus = BM25Corpus(chunks, titles)
+    rss0 = rss_mib()
+    X = _synthetic(real, n)
+    d = X.shape[1]
+    names = ids + [f"syn:{i}" for i in range(len(ids), n)]
+
+    # The store's fid -> chunk id look-up (FaissSqliteStore.search), on a table of n rows.
+    tmpdir = tempfile.TemporaryDirectory(prefix="bench-scale-")
+    conn = sqlite3.connect(str(Path(tmpdir.name) / "ids.sqlite"))
+    conn.execute("CREATE TABLE chunks (fid INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+    conn.executemany("INSERT INTO chunks VALUES (?, ?)", ((i + 1, names[i]) for i in range(n)))
+    conn.commit()
+
+    def lookup(fids) -> list[str]:
+        marks = ",".join("?" * len(fids))
+        got = dict(conn.execute(f"SELECT fid, id FROM chunks WHERE fid IN ({marks})", [int(f) + 1 for f in fids]))
+        return [got[int(f) + 1] for f in fids if int(f) + 1 in got]
+
+    # keyword side and fusion: per query, on the real corpus
+    t_kw, kw_hits = [], []
+    for q in questions:
+        t = time.perf_counter()
+        kw_hits.append(corpus.search(q, cands))
+        t_kw.append(time.perf_counter() - t)
+
+    rows = []
+
+    def measure(kind: str, index, build_s: float, rss_before: float, nprobe: int | None, truth=None) -> dict:
+        t_dense, t_fuse, totals, found = [], [], [], []
+        for i, (qv, hits) in enumerate(zip(Q, kw_hits)):
+            t = time.perf_counter()
+            scores, fids = index.search(qv.reshape(1, -1), cands)
+            keep = fids[0] >= 0
+            names_q = lookup(fids[0][keep])
+            dense = list(zip(names_q, scores[0][keep].tolist()))
+            t1 = time.perf_counter()
+            fuse("zscore", dense, hits.ranked, dense_weight=settings.retrieval.dense_weight,
+                 rrf_k=settings.retrieval.rrf_k, keyword_lookup=hits.score, keyword_reliability=hits.coverage)
+            t2 = time.perf_counter()
+            t_dense.append(t1 - t)
+            t_fuse.append(t2 - t1)
+            totals.append(t_embed[i] + (t1 - t) + t_kw[i] + (t2 - t1))
+            found.append(fids[0][:10])
+        rec = None
+        if truth is not None:
+            rec = float(np.mean([len(set(a.tolist()) & set(b.tolist())) / 10 for a, b in zip(found, truth)]))
+        return {"n": n, "index": kind, "nprobe": nprobe, "build_s": build_s,
+                "memory_mib": max(0.0, rss_mib() - rss_before), "file_mib": _file_mib(index),
+                "dense_p50_ms": 1e3 * percentile(t_dense, 50), "dense_p95_ms": 1e3 * percentile(t_dense, 95),
+                "fuse_p50_ms": 1e3 * percentile(t_fuse, 50),
+                "total_p50_ms": 1e3 * percentile(totals, 50), "total_p95_ms": 1e3 * percentile(totals, 95),
+                "recall@10": rec, "_found": found}
+
+    # exact
+    rb = rss_mib()
+    t = time.perf_counter()
+    flat = faiss.IndexIDMap(faiss.IndexFlatIP(d))
+    flat.add_with_ids(X, np.arange(n, dtype=np.int64))
+    exact = measure("flat", flat, time.perf_counter() - t, rb, None)
+    truth = exact.pop("_found")
+    exact["recall@10"] = 1.0
+    rows.append(exact)
+    del flat
+
+    # IVF, built like the store's (IndexIDMap(IndexIVFFlat), inner product)
+    nlist = max(1, min(int(round(4 * np.sqrt(n))), max_nlist, n // 39))
+    rb = rss_mib()
+    t = time.perf_counter()
+    quantizer = faiss.IndexFlatIP(d)
+    ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf.cp.max_points_per_centroid = 64
+    ivf.train(X)
+    train_s = time.perf_counter() - t
+    index = faiss.IndexIDMap(ivf)
+    index.add_with_ids(X, np.arange(n, dtype=np.int64))
+    build_s = time.perf_counter() - t
+    default_np = int(settings.index.ivf_nprobe)
+    for nprobe in sorted(set(NPROBES) | {default_np}):
+        ivf.nprobe = nprobe
+        r = measure("ivf", index, build_s, rb, nprobe, truth)
+        r.pop("_found")
+        r.update(nlist=nlist, train_s=train_s, default=nprobe == default_np)
+        rows.append(r)
+    conn.close()
+    tmpdir.cleanup()
+    return {"n": n, "real_chunks": len(ids), "queries": len(questions), "candidates": cands,
+            "embed_p50_ms": 1e3 * percentile(t_embed, 50), "embed_p95_ms": 1e3 * percentile(t_embed, 95),
+            "bm25_p50_ms": 1e3 * percentile(t_kw, 50), "bm25_p95_ms": 1e3 * percentile(t_kw, 95),
+            "vectors_mib": X.nbytes / 2**20, "rss_before_vectors_mib": rss0, "rows": rows,
+            "peak_rss_mib": peak_rss_mib()}
+
+
+def render(res: dict) -> str:
+    out, rows, notes = [], [], []
+    for r in res["sizes"]:
+        if "error" in r:
+            notes.append(f"- FAILED: {r['error'].splitlines()[0]}")
+            continue
+        notes.append(f"- n={r['n']:,}: {r['real_chunks']:,} real chunk vectors + synthetic; {r['queries']} real "
+                     f"queries; embed p50/p95 {r['embed_p50_ms']:.1f}/{r['embed_p95_ms']:.1f} ms, BM25 (real corpus, "
+                     f"{r['candidates']} candidates) p50 {r['bm25_p50_ms']:.2f} ms; peak RSS {r['peak_rss_mib']:.0f} MiB")
+        for x in r["rows"]:
+            label = "exact (flat)" if x["index"] == "flat" else f"IVF nlist={x['nlist']} nprobe={x['nprobe']}" + (
+                " (settings)" if x.get("default") else "")
+            rows.append([f"{x['n']:,}", label, x["total_p50_ms"], x["total_p95_ms"], x["dense_p50_ms"],
+                         x["dense_p95_ms"], x["recall@10"], x["build_s"], x["memory_mib"], x["file_mib"]])
+    out.append(table(["chunks", "index", "query p50 ms", "query p95 ms", "dense+lookup p50 ms", "dense p95 ms",
+                      "recall@10", "build s", "index RAM MiB", "index file MiB"], rows))
+    # targets
+    for r in res["sizes"]:
+        if "error" in r:
+            continue
+        target = 50.0 if r["n"] <= 100_000 else 150.0
+        ivf = [x for x in r["rows"] if x["index"] == "ivf" and (x["recall@10"] or 0) >= 0.95]
+        best = min(ivf, key=lambda x: x["total_p50_ms"]) if ivf else None
+        flat = next(x for x in r["rows"] if x["index"] == "flat")
+        if best:
+            notes.append(f"- n={r['n']:,}: target p50 <= {target:.0f} ms; exact {flat['total_p50_ms']:.1f} ms "
+                         f"({'met' if flat['total_p50_ms'] <= target else 'missed'}); IVF nprobe={best['nprobe']} "
+                         f"(recall@10 {best['recall@10']:.3f}) {best['total_p50_ms']:.1f} ms "
+                         f"({'met' if best['total_p50_ms'] <= target else 'missed'})")
+        else:
+            notes.append(f"- n={r['n']:,}: no IVF setting reached recall@10 >= 0.95; exact {flat['total_p50_ms']:.1f} ms")
+    out.append("\n".join(notes))
+    return "\n\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--quick", action="store_true", help="10k and 100k, 60 queries")
+    ap.add_argument("--sizes", type=int, nargs="+", default=None)
+    ap.add_argument("--queries", type=int, default=None)
+    ap.add_argument("--max-nlist", type=int, default=1024)
+    ap.add_argument("--json-out", default=None)
+    args = ap.parse_args(argv)
+    queries = args.queries or (60 if args.quick else 200)
+    if args.n:
+        write_json(args.json_out, run_size(args.n, queries, args.max_nlist))
+        return 0
+    sizes = args.sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    res = {"machine": machine(), "queries": queries, "sizes": []}
+    for n in sizes:
+        res["sizes"].append(run_child(MODULE, ["--n", str(n), "--queries", str(queries), "--max-nlist",
+                                               str(args.max_nlist)], timeout=1500))
+    res["markdown"] = render(res)
+    print(res["markdown"])
+    write_json(args.json_out, res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
