@@ -155,7 +155,8 @@ def rank(spec: str, dense, hits, settings: Settings) -> list[str]:
 
 
 def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sample: int, seed: int,
-             use_titles: bool = True, stopwords: bool = True, rebuild: bool = False) -> dict[str, dict]:
+             title_mode: str = "field", title_weight: float = 1.0, stopwords: bool = True,
+             rebuild: bool = False) -> dict[str, dict]:
     store, index_dir = index_for(split, settings, cache, rebuild)
     questions = _jsonl(EVAL / split / "dev" / "questions.jsonl")
     if sample and sample < len(questions):
@@ -164,9 +165,10 @@ def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sa
     norm = {cid: normalize_for_match(c.text) for cid, c in chunks.items()}
     arts = {a["id"]: a for a in store.list_articles()}
     texts = {aid: store.get_article(aid).text for aid in arts}
-    titles = {aid: a["title"] for aid, a in arts.items()} if use_titles else None
+    titles = {aid: a["title"] for aid, a in arts.items()}
     t = time.time()
-    corpus = BM25Corpus(list(chunks.values()), titles, ENGLISH_STOPWORDS if stopwords else frozenset())
+    corpus = BM25Corpus(list(chunks.values()), titles, ENGLISH_STOPWORDS if stopwords else frozenset(),
+                        title_mode=title_mode, title_weight=title_weight)
     bm25_build = time.time() - t
     vecs = query_vectors(questions, settings, index_dir)
     n = settings.retrieval.candidates
@@ -213,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--candidates", type=int, default=None)
     ap.add_argument("--chunk-size", type=int, default=None, help="override settings.chunking.size")
-    ap.add_argument("--no-titles", action="store_true", help="index chunk text only for BM25")
+    ap.add_argument("--title-mode", default="field", choices=["field", "concat", "none"],
+                    help="article title in BM25: a second field (default), prepended to each chunk, or left out")
+    ap.add_argument("--title-weight", type=float, default=1.0, help="weight of the title field")
     ap.add_argument("--no-stopwords", action="store_true", help="keep English stop words in BM25")
     ap.add_argument("--rebuild", action="store_true", help="re-ingest even when a cached index exists")
     ap.add_argument("--cache", type=Path, default=None, help="default: <settings cache>/bench/retrieval")
@@ -229,12 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for split in args.splits:
         results[split] = evaluate(split, methods, settings, cache, args.sample, args.seed,
-                                  use_titles=not args.no_titles, stopwords=not args.no_stopwords,
+                                  title_mode=args.title_mode, title_weight=args.title_weight,
+                                  stopwords=not args.no_stopwords,
                                   rebuild=args.rebuild)
         print(f"[{split}] {json.dumps(results[split]['_info'])}", file=sys.stderr)
 
     print(f"chunk size {settings.chunking.size}, candidates {settings.retrieval.candidates}, "
-          f"titles in BM25: {not args.no_titles}, English stop words: {not args.no_stopwords}, "
+          f"BM25 title: {args.title_mode} (weight {args.title_weight:g}), English stop words: {not args.no_stopwords}, "
           f"sample: {args.sample or 'all'}\n")
     header = "| method | " + " | ".join(f"{s} hit@1 / hit@5 / MRR@10" for s in args.splits) + " |"
     print(header)

@@ -42,7 +42,7 @@ def ensure_index(article_paths: Sequence[str | Path], settings, log=None) -> Pat
     if marker.exists():
         print(f"eval: reusing the index {target}", file=log)
         return target
-    from ingest import ingest_paths
+    from ingest.pipeline import ingest_paths
 
     print(f"eval: building the index {target} from {', '.join(map(str, paths))}", file=log)
     target.mkdir(parents=True, exist_ok=True)

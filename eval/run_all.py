@@ -24,7 +24,7 @@ SUMMARY_METRICS = ["hit@1", "hit@5", "mrr@10", "em", "f1", "answer_contains", "c
 
 
 def run_one(name: str, mode: str, sample: int | None, seed: int, out_root: Path) -> Report:
-    from qa import Assistant
+    from qa.assistant import Assistant
 
     settings = load_settings().with_overrides({"answer.mode": "extractive" if mode == "retrieval" else mode})
     index_dir = ensure_index(article_paths(name), settings)

@@ -152,10 +152,8 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
         lang=detect_lang(title + "\n" + body),
         path=str(path),
         content_hash=h,
+        headings=list(res.headings),
     )
-    # Section headings (paragraphs of ``text``) for the chunker; an extra attribute, not an Article field, so
-    # Article.to_dict() and the store are unchanged. JSONL articles carry none.
-    article.headings = list(res.headings)  # type: ignore[attr-defined]
     return [article]
 
 

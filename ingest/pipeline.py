@@ -87,12 +87,6 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def _headings_of(article: Article) -> list[str] | None:
-    """Section headings found by the cleaner, when the loader passed them along with the article."""
-    h = getattr(article, "headings", None)
-    return list(h) if h else None
-
-
 @dataclass
 class _Pending:
     article: Article
@@ -239,7 +233,7 @@ def ingest_paths(
                     seen_hash[h] = stored
                     plan.article_ids.append(stored)
                     continue
-                chunks = chunk_article(art, settings, encoding, _headings_of(art))
+                chunks = chunk_article(art, settings, encoding, art.headings or None)
                 if not chunks:
                     report.failed.append((key, f"{key}: article {art.id!r} has no text after cleaning"))
                     plan.complete = False

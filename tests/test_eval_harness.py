@@ -66,7 +66,7 @@ def test_eval_extractive_with_unanswerables(tmp_path, capsys):
 
 def test_evaluate_interrupted_returns_partial(tmp_path):
     from eval import evaluate
-    from qa import Assistant
+    from qa.assistant import Assistant
 
     settings = load_settings()
     index_dir = ensure_index(SEED_A, settings)

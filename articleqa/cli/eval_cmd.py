@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {index_dir}: no index there (give --articles FILE or --index DIR)", file=sys.stderr)
             return 2
 
-    from qa import Assistant
+    from qa.assistant import Assistant
 
     dataset = dataset_name(args.questions)
     out_dir = Path(args.out) if args.out else Path("eval") / "reports" / f"{dataset}-{args.mode}"

@@ -1,0 +1,5 @@
+import sys
+
+from articleqa.cli import main
+
+sys.exit(main())
