@@ -67,10 +67,18 @@ def index_for(split: str, settings: Settings, cache: Path, rebuild: bool = False
     if rebuild or not done.exists():
         import shutil
 
-        shutil.rmtree(index_dir, ignore_errors=True)
+        if index_dir.exists():  # keep the query-vector cache, drop the store
+            for f in index_dir.iterdir():
+                if not f.name.startswith("queries-"):
+                    shutil.rmtree(f) if f.is_dir() else f.unlink()
         t = time.time()
-        ingest_paths([articles], index_dir, settings)
-        done.write_text(f"ingested in {time.time() - t:.1f}s\n")
+        report = ingest_paths([articles], index_dir, settings)
+        n_articles = len(_jsonl(articles))
+        with open_store(index_dir, settings) as store:
+            stored = len(store.list_articles())
+        if report.failed or stored != n_articles:
+            raise SystemExit(f"{articles}: ingest stored {stored} of {n_articles} articles; failed: {report.failed}")
+        done.write_text(f"ingested in {time.time() - t:.1f}s: {report}\n")
         print(f"[{split}] ingested into {index_dir} in {time.time() - t:.1f}s", file=sys.stderr)
     return open_store(index_dir, settings), index_dir
 

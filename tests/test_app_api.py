@@ -14,6 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from articleqa.settings import load_settings  # noqa: E402
+from articleqa.types import Answer  # noqa: E402
 from articleqa.webui import render  # noqa: E402
 from articleqa.webui.testing import (  # noqa: E402
     XSS_ARTICLE,
@@ -32,7 +33,8 @@ def server(tmp_path_factory):
     settings = load_settings()
     shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", settings)
     index = copy_index(shared, tmp_path_factory.mktemp("api") / "index")
-    settings = settings.with_overrides({"index_dir": str(index), "answer.mode": "extractive"})
+    settings = settings.with_overrides({"index_dir": str(index), "answer.mode": "extractive",
+                                        "server.upload_max_mb": 1})
     with running_app(settings) as (url, demo):
         yield url, demo
 
@@ -139,8 +141,12 @@ def test_upload_then_ask(client, server, tmp_path):
     bad = tmp_path / "notes.exe"
     bad.write_bytes(b"MZ\x00\x00binary")
     before = len(server[1].articleqa.base.list_articles())
-    status, table, _choices, _files = client.predict([handle_file(str(art))], api_name="/ingest")
-    assert "1 added" in status, status
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    status, table, _choices, _files = client.predict([handle_file(str(art)), handle_file(str(empty))],
+                                                     api_name="/ingest")
+    assert "1 added" in status and "1 failed" in status, status
+    assert "Problems" in status and "- ✗ empty.txt" in status, status  # per-file errors, named
     assert len(server[1].articleqa.base.list_articles()) == before + 1
     assert any("Pelican Bay" in str(row[0]) for row in table["data"]), table
 
@@ -150,11 +156,14 @@ def test_upload_then_ask(client, server, tmp_path):
     assert "Ellery" in res["passages"][0]["text"], res["passages"][0]  # the new article is retrieved first
 
     # A file of the wrong type is refused with a message naming it (by Gradio's type check or ours).
-    try:
-        status, *_ = client.predict([handle_file(str(bad))], api_name="/ingest")
-        assert "notes.exe" in status and "not a supported type" in status, status
-    except Exception as e:  # gradio_client raises AppError when Gradio rejects the upload itself
-        assert "exe" in str(e) or "type" in str(e).lower(), e
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Invalid file type"):  # Gradio's own check of file_types
+        client.predict([handle_file(str(bad))], api_name="/ingest")
+    big = tmp_path / "big.txt"
+    big.write_text("A long article about lighthouses. " * 40_000, encoding="utf-8")  # about 1.3 MB > 1 MB
+    with pytest.raises(Exception, match="(?i)too large|size|exceed"):  # Gradio's max_file_size check
+        client.predict([handle_file(str(big))], api_name="/ingest")
     assert len(server[1].articleqa.base.list_articles()) == before + 1
 
 
@@ -213,10 +222,9 @@ def test_xss_article_renders_escaped(client, server, tmp_path):
     assert not re.search(r"<\s*(script|img|svg)\b|<a\b", view, re.I), view
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in view
     assert 'href="javascript' not in view
-    md = render.answer_message(type("A", (), {"refused": False, "text": "[x](javascript:alert(1)) <b>hi</b> [1]",
-                                               "citations": [], "notes": ["<img src=x onerror=alert(1)>"],
-                                               "mode": "extractive"})())
-    assert "<b>" not in md and "<img" not in md and "](" not in md
+    md = render.answer_message(Answer(question="q", text="[x](javascript:alert(1)) <b>hi</b> [1] $$x$$",
+                                      notes=["<img src=x onerror=alert(1)>"]))
+    assert "<b>" not in md and "<img" not in md and "](" not in md and "$$" not in md
 
 
 def test_feedback_stored_and_exported(tmp_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from articleqa.cli import main
 from articleqa.settings import load_settings

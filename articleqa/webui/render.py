@@ -32,6 +32,16 @@ def esc_md(text: Any) -> str:
     return ("" if text is None else str(text)).translate(_MD_TABLE)
 
 
+_MD_LIGHT_TABLE = {ord(c): f"&#{ord(c)};" for c in "\\`*_{}[]()#|~$!"}
+_MD_LIGHT_TABLE.update({ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;", ord("'"): "&#39;"})
+
+
+def esc_md_light(text: Any) -> str:
+    """Escape for one line of a Markdown status message: no markup, links, images or emphasis; file names such as
+    ``notes.txt`` stay readable in the raw text (the caller controls what starts the line)."""
+    return " ".join(("" if text is None else str(text)).split()).translate(_MD_LIGHT_TABLE)
+
+
 def _paragraphs_md(escaped: str) -> str:
     """Keep the answer's paragraph breaks; single newlines become <br>."""
     paras = [p.strip() for p in re.split(r"\n\s*\n", escaped) if p.strip()]

@@ -291,14 +291,15 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
             return "Choose one or more files first.", *refresh_library(), None
-        lines: list[str] = []
+        problems: list[str] = []
         ok_paths = []
         for p in paths:
             why = app.check_upload(p)
             if why:
-                lines.append(f"- ✗ {why}")
+                problems.append(why)
             else:
                 ok_paths.append(p)
+        head = ""
         if ok_paths:
             progress((0, len(ok_paths)), desc="starting")
 
@@ -307,9 +308,14 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
 
             report = app.base.ingest(ok_paths, progress=cb)
             for path, msg in report.failed:
-                lines.append(f"- ✗ {Path(path).name}: {msg.replace(str(Path(path).parent) + os.sep, '')}")
-            lines.insert(0, f"**Ingested:** {report.summary()}")
-        status = "\n".join(render.esc_md(x) if not x.startswith("**") else x for x in lines)
+                name = Path(path).name
+                msg = msg.replace(str(Path(path).parent) + os.sep, "")
+                problems.append(msg if name in msg else f"{name}: {msg}")
+            head = f"**Ingested:** {render.esc_md_light(report.summary())}"
+        parts = [head] if head else []
+        if problems:
+            parts.append("**Problems:**\n\n" + "\n".join(f"- ✗ {render.esc_md_light(x)}" for x in problems))
+        status = "\n\n".join(parts)
         return status, *refresh_library(), None
 
     def delete_article(article_id: str):
@@ -317,7 +323,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
             return "Choose an article to delete.", *refresh_library()
         title = next((a.get("title") for a in app.base.list_articles() if a["id"] == article_id), article_id)
         app.base.delete_article(article_id)
-        return f"Deleted {render.esc_md(title)}.", *refresh_library()
+        return f"Deleted {render.esc_md_light(title)}.", *refresh_library()
 
     def load_samples(progress=gr.Progress()):
         from articleqa.webui.samples import sample_paths
@@ -326,7 +332,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         if not paths:
             return "No sample files found.", *refresh_library()
         report = app.base.ingest(paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
-        return f"**Samples:** {render.esc_md(report.summary())}", *refresh_library()
+        return f"**Samples:** {render.esc_md_light(report.summary())}", *refresh_library()
 
     def ask_api(question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:
         """Answer a question about the indexed articles. Returns the answer text with [n] markers, its citations

@@ -16,9 +16,9 @@ def total_seconds(r: QuestionResult) -> float | None:
 
 
 def first_token_seconds(r: QuestionResult) -> float | None:
-    if r.answer is None or r.refused:
+    if r.answer is None:
         return None
-    t = r.answer.timings.get("first_token")
+    t = r.answer.timings.get("first_token")  # absent when nothing was generated (extractive, weak evidence)
     return float(t) if t is not None else None
 
 
