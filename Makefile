@@ -11,8 +11,10 @@ setup:
 run: setup
 	$(PY) app.py
 
+# Debian's Chromium for the browser test (Playwright never downloads a browser here), and a CJK font for it.
 browser:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; fi
 
 test: setup browser
 	$(PY) -m pytest -q -ra

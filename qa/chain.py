@@ -23,7 +23,7 @@ from articleqa.settings import Settings
 from articleqa.text import has_cjk
 from articleqa.types import Answer, Passage
 from qa.citations import build_citations, normalize_markers
-from qa.extractive import MIN_OVERLAP, extractive_answer, lexical_support
+from qa.extractive import MIN_OVERLAP, extractive_answer, lexical_support, order_for_context
 from qa.grounding import check_answer
 from qa.language import message, question_lang, to_answer_script
 from qa.prompts import answer_messages, clean_rewrite, rewrite_messages
@@ -165,8 +165,10 @@ def _retrieve(ctx: ChainContext):
     def run(state: dict) -> dict:
         s = dict(state)
         t = time.perf_counter()
-        k = max(s.get("k") or ctx.settings.retrieval.top_k, ctx.settings.answer.context_passages)
-        s["passages"] = ctx.retrieve(s["standalone"], k)
+        n_ctx = ctx.settings.answer.context_passages
+        k = max(s.get("k") or ctx.settings.retrieval.top_k, 2 * n_ctx)
+        # the passages the model (or the extractive answer) sees come first
+        s["passages"] = order_for_context(s["standalone"], ctx.retrieve(s["standalone"], k), n_ctx)
         s["timings"]["retrieve"] = time.perf_counter() - t
         s["refuse"] = None
         if weak_evidence(s["passages"], ctx.settings, s["standalone"]):

@@ -19,6 +19,7 @@ from qa.citations import Sentence, make_citation, split_sentences
 RETRIEVAL_WEIGHT = 0.15  # of the passage's min-max normalised retrieval score
 DENSE_WEIGHT = 1.0  # of the sentence's min-max normalised e5 cosine, when lexical overlap is weak
 WEAK_LEXICAL = 0.25
+FIGURE_BONUS = 0.25  # for sentences holding a figure, when the question asks for one ("how many", "多少")
 CONTEXT_RANK_WEIGHT = 0.3  # of the retrieval rank, when choosing the passages the model sees
 # Below this best-sentence overlap (same-language question and passages) an extractive answer is a refusal.
 MIN_OVERLAP = 0.3
@@ -38,6 +39,21 @@ def _tokens(text: str) -> list[str]:
     return [t for t in tokenize(text) if t not in _QUESTION_WORDS and not re.fullmatch(r"\W+", t)]
 
 
+_CLAUSE = re.compile(r"[,，;；:：、]")
+# Questions that ask for a figure or a date (English and Chinese, matched after Simplified conversion).
+_ASKS_FIGURE = re.compile(
+    r"\bhow (?:many|much|long|old|far|big|large|often)\b|\bwhat (?:year|percentage|percent|date|amount)\b|"
+    r"\bwhen\b|\bwhich year\b|多少|几|哪一年|哪年|何时|什么时候|哪一天|哪天|日期|比例|百分之"
+)
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十][十百千万亿]|[十百千][万亿]")
+
+
+def asks_for_figure(question: str) -> bool:
+    from articleqa.text import normalize_for_match
+
+    return bool(_ASKS_FIGURE.search(normalize_for_match(question)))
+
+
 def _weight(tok: str) -> float:
     if tok.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", tok):
         return 2.0
@@ -52,6 +68,7 @@ class Scored:
     end: int
     text: str
     retrieval: float = 0.0  # the passage's normalised retrieval score
+    lexical: float = 0.0  # overlap with the question alone (0..1)
 
 
 def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
@@ -69,6 +86,7 @@ def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
             if len(re.findall(r"\w", s.text)) < MIN_SENTENCE_CHARS:
                 continue
             cands.append((i, ret, s, set(_tokens(s.text))))
+    bonus = FIGURE_BONUS if asks_for_figure(question) else 0.0
     n = len(cands)
     df = {t: sum(1 for c in cands if t in c[3]) for t in q}
     idf = {t: math.log(1.0 + n / (df[t] or 0.5)) if n else 1.0 for t in q}
@@ -76,7 +94,8 @@ def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
     out: list[Scored] = []
     for i, ret, s, toks in cands:
         lex = sum(_weight(t) * idf[t] for t in q & toks) / q_total
-        out.append(Scored(lex + RETRIEVAL_WEIGHT * ret, i, s.start, s.end, s.text, ret))
+        extra = bonus if bonus and _FIGURE.search(s.text) else 0.0
+        out.append(Scored(lex + extra + RETRIEVAL_WEIGHT * ret, i, s.start, s.end, s.text, ret, lex))
     out.sort(key=lambda x: (-x.score, x.passage_index, x.start))
     return out
 
@@ -84,7 +103,7 @@ def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
 def lexical_support(question: str, passages: list[Passage]) -> float:
     """The best sentence's lexical overlap with the question (0..1, retrieval score left out)."""
     ranked = score_sentences(question, passages)
-    return max((r.score - RETRIEVAL_WEIGHT * r.retrieval for r in ranked), default=0.0)
+    return max((r.lexical for r in ranked), default=0.0)
 
 
 def order_for_context(question: str, passages: list[Passage], n: int) -> list[Passage]:
@@ -97,8 +116,7 @@ def order_for_context(question: str, passages: list[Passage], n: int) -> list[Pa
     ranked = score_sentences(question, passages)
     best: dict[int, float] = {}
     for r in ranked:
-        lex = r.score - RETRIEVAL_WEIGHT * r.retrieval
-        best[r.passage_index] = max(best.get(r.passage_index, 0.0), lex)
+        best[r.passage_index] = max(best.get(r.passage_index, 0.0), r.lexical)
     if max(best.values(), default=0.0) < WEAK_LEXICAL:
         return list(passages)
     m = len(passages)
@@ -109,18 +127,25 @@ def order_for_context(question: str, passages: list[Passage], n: int) -> list[Pa
 
 
 def _add_dense(question: str, ranked: list[Scored], embedder) -> list[Scored]:
-    """Re-score by e5 cosine between question and sentence (for questions that share no words with the
-    passages, e.g. English about Chinese text)."""
+    """Re-score by e5 cosine between the question and the sentence's best clause (for questions that share no
+    words with the passages, e.g. English about Chinese text; a whole long sentence dilutes the one clause that
+    matches)."""
     import numpy as np
 
     from articleqa.models.embedder import embed_passages, embed_query
 
+    clauses: list[tuple[int, str]] = []
+    for i, r in enumerate(ranked):
+        parts = [c.strip() for c in _CLAUSE.split(r.text) if len(c.strip()) >= 4] or [r.text]
+        clauses.extend((i, c) for c in parts)
     q = embed_query(embedder, question)
-    vecs = embed_passages(embedder, [r.text for r in ranked])
-    sims = np.asarray(vecs) @ np.asarray(q)
-    lo, hi = float(sims.min()), float(sims.max())
-    for r, sim in zip(ranked, sims):
-        r.score += DENSE_WEIGHT * ((float(sim) - lo) / (hi - lo) if hi > lo else 0.0)
+    sims = np.asarray(embed_passages(embedder, [c for _, c in clauses])) @ np.asarray(q)
+    best = [-1.0] * len(ranked)
+    for (i, _), sim in zip(clauses, sims):
+        best[i] = max(best[i], float(sim))
+    lo, hi = min(best), max(best)
+    for r, sim in zip(ranked, best):
+        r.score += DENSE_WEIGHT * ((sim - lo) / (hi - lo) if hi > lo else 0.0)
     ranked.sort(key=lambda x: (-x.score, x.passage_index, x.start))
     return ranked
 
@@ -136,7 +161,7 @@ def extractive_answer(
     given = passages[: settings.answer.context_passages]
     ranked = score_sentences(question, given)
     if embedder is not None and ranked:
-        best_lex = max(r.score - RETRIEVAL_WEIGHT * r.retrieval for r in ranked)
+        best_lex = max(r.lexical for r in ranked)
         if best_lex < WEAK_LEXICAL:
             ranked = _add_dense(question, ranked, embedder)
     chosen = ranked[: max(1, settings.answer.extractive_sentences)]

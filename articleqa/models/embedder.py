@@ -338,13 +338,23 @@ def embed_passages(model: "SentenceTransformer", texts: Sequence[str] | Iterable
 
 def embed_query(model: "SentenceTransformer", text: str) -> np.ndarray:
     """float32 [dim] L2-normalised query vector (``query: `` prefix)."""
-    vec = model.encode([text], batch_size=1, normalize_embeddings=True, convert_to_numpy=True,
-                       show_progress_bar=False, **_prefix(model, "query"))
-    return np.ascontiguousarray(vec[0], dtype=np.float32)
+    return embed_queries(model, [text], batch_size=1)[0]
+
+
+def embed_queries(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str],
+                  batch_size: int = 32) -> np.ndarray:
+    """float32 [n, dim] L2-normalised query vectors (``query: `` prefix), batched (eval harnesses)."""
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, embedding_dim(model)), np.float32)
+    vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                        show_progress_bar=False, **_prefix(model, "query"))
+    return np.ascontiguousarray(vecs, dtype=np.float32)
 
 
 __all__ = [
-    "embedder_status", "prepare_embedder", "load_embedder", "embed_passages", "embed_query", "embedding_dim",
+    "embedder_status", "prepare_embedder", "load_embedder", "embed_passages", "embed_query", "embed_queries",
+    "embedding_dim",
     "embedder_dir",
     "source_path", "PROMPTS", "MAX_SEQ_LENGTH",
 ]

@@ -187,6 +187,8 @@ def _ort_module(path: Path, config, threads: int):
     opts.intra_op_num_threads = max(1, threads)
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle worker threads sleep instead of spinning: on a small shared CPU spinning steals the other jobs' time.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
     class OrtTokenEmbeddings(torch.nn.Module):

@@ -231,10 +231,10 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
     def respond(message: str, turns: list[dict], mode: str, top_k: float):
         message = (message or "").strip()
         if not message:
-            yield gr.skip(), turns, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), turns, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         yield (_messages(turns, message), turns, "", '<div class="aq-empty">Searching the articles…</div>',
-               gr.update(choices=[], value=None), render.article_view(None))
+               gr.update(choices=[], value=None), render.article_view(None), message)
         text = ""
         answer: Answer | None = None
         try:
@@ -243,18 +243,19 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
                     answer = ev
                 elif isinstance(ev, dict) and ev.get("type") == "token":
                     text += ev.get("text", "")
-                    yield _messages(turns, message, text), turns, "", gr.skip(), gr.skip(), gr.skip()
+                    yield _messages(turns, message, text), turns, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
         except Exception as e:  # noqa: BLE001 - shown to the user, logged in full
             log.error("answering %r failed:\n%s", message, traceback.format_exc())
             err = f'<span class="aq-note">⚠ {render.esc_md(f"Could not answer: {type(e).__name__}: {e}")}</span>'
             turns = turns + [{"question": message, "answer": None, "error_html": err}]
-            yield _messages(turns), turns, "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), gr.skip()
+            yield (_messages(turns), turns, "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), gr.skip(),
+                   "")
             return
         if answer is None:  # stopped before the end
             return
         turns = turns + [{"question": message, "answer": answer, "settings": app.run_settings(mode, top_k)}]
         yield (_messages(turns), turns, "", render.sources_panel(answer),
-               gr.update(choices=render.source_choices(answer), value=None), render.article_view(None))
+               gr.update(choices=render.source_choices(answer), value=None), render.article_view(None), "")
 
     def pop_last(turns: list[dict]):
         if not turns:
@@ -262,10 +263,15 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         return turns[:-1], turns[-1]["question"]
 
     def clear():
-        return [], [], "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), render.article_view(None), ""
+        return ([], [], "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), render.article_view(None), "",
+                "")
 
-    def stopped(turns: list[dict]):
-        return _messages(turns)
+    def stopped(turns: list[dict], inflight: str):
+        """Stop: the unfinished question stays in the conversation, marked as stopped (Retry asks it again)."""
+        if inflight:
+            turns = turns + [{"question": inflight, "answer": None,
+                              "error_html": '<span class="aq-note">■ Stopped.</span>'}]
+        return _messages(turns), turns, "", render.EMPTY_SOURCES
 
     def open_source(value: str, turns: list[dict]):
         t = _last_answer(turns)
@@ -347,14 +353,14 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         return render.answer_json(answer)
 
     # -- layout -------------------------------------------------------------------------------------------------
-    n_articles = len(app.base.list_articles())
     with gr.Blocks(title="articleqa", analytics_enabled=False) as demo:
         turns = gr.State([])
-        pending = gr.State("")
+        pending = gr.State("")  # the question Retry asks again
+        inflight = gr.State("")  # the question being answered now (for Stop)
         with gr.Column(elem_id="aq-header"):
             gr.Markdown(
                 "# articleqa\nAsk questions about your articles, in Chinese or English. Every answer cites its "
-                f"sources; click a source to read it in context. ({n_articles} articles indexed)"
+                "sources; click a source to read it in context. Add your own articles in the Library tab."
             )
         with gr.Tab("Chat", id="chat"):
             with gr.Row(equal_height=False):
@@ -414,7 +420,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
             library_status = gr.Markdown("", elem_id="aq-library-status")
 
         # -- events -------------------------------------------------------------------------------------------
-        chat_outputs = [chatbot, turns, msg, sources, open_choice, article]
+        chat_outputs = [chatbot, turns, msg, sources, open_choice, article, inflight]
         ev_submit = msg.submit(respond, [msg, turns, mode, top_k], chat_outputs, api_name="chat",
                                concurrency_id=QUEUE_ID, show_progress="minimal")
         ev_send = send.click(respond, [msg, turns, mode, top_k], chat_outputs, api_visibility="private",
@@ -422,9 +428,9 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         ev_retry = retry.click(pop_last, [turns], [turns, pending], api_visibility="private", queue=False).then(
             respond, [pending, turns, mode, top_k], chat_outputs, api_visibility="private",
             concurrency_id=QUEUE_ID, show_progress="minimal")
-        stop.click(stopped, [turns], [chatbot], cancels=[ev_submit, ev_send, ev_retry], api_visibility="private",
-                   queue=False)
-        clear_btn.click(clear, None, [chatbot, turns, msg, sources, open_choice, article, feedback_status],
+        stop.click(stopped, [turns, inflight], [chatbot, turns, inflight, sources],
+                   cancels=[ev_submit, ev_send, ev_retry], api_visibility="private", queue=False)
+        clear_btn.click(clear, None, [chatbot, turns, msg, sources, open_choice, article, feedback_status, inflight],
                         cancels=[ev_submit, ev_send, ev_retry], api_visibility="private", queue=False)
         open_choice.input(open_source, [open_choice, turns], [article], api_visibility="private").then(
             None, None, None, js=SCROLL_JS, api_visibility="private")
