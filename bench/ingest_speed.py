@@ -162,7 +162,9 @@ def run_quality(backend: str, sample: int) -> dict:
 
     settings = load_settings(**{"models.embed_backend": backend})
     base = settings.cache_dir / "bench"
-    cache = base / "retrieval" if backend == "torch" else base / f"retrieval-{backend}"
+    # Our own cache dirs (retrieval_table's default one may be rebuilt by its own runs at the same time); the
+    # cache key does not name the backend, hence one dir per backend.
+    cache = base / "speed-retrieval" if backend == "torch" else base / f"speed-retrieval-{backend}"
     cache.mkdir(parents=True, exist_ok=True)
     t = time.monotonic()
     res = rt.evaluate("drcd", ["dense", "zscore:0.7"], settings, cache, sample, 13)
@@ -250,7 +252,7 @@ def render(res: dict) -> str:
                          f"({'within' if ok else 'NOT within'} the 0.01 bar)")
     for s in res["sides"]:
         if "error" in s:
-            lines.append(f"- FAILED: {s['error'].splitlines()[0]}")
+            lines.append(f"- FAILED: {s['error'].splitlines()[0]} {s['error'].strip().splitlines()[-1]}")
     out.append("\n".join(lines))
     return "\n\n".join(x for x in out if x)
 

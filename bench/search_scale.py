@@ -42,7 +42,8 @@ def _real_corpus(settings):
 
     from bench import retrieval_table as rt
 
-    cache = settings.cache_dir / "bench" / "retrieval"
+    # Our own cache (not retrieval_table's default one, which its runs may be rebuilding at the same time).
+    cache = settings.cache_dir / "bench" / "speed-retrieval"
     cache.mkdir(parents=True, exist_ok=True)
     ids, vecs, chunks, titles = [], [], [], {}
     for split in DATASETS:
@@ -50,6 +51,8 @@ def _real_corpus(settings):
         cs = list(store.iter_chunks())
         ids += [c.id for c in cs]
         chunks += cs
+        if not cs:
+            raise RuntimeError(f"the cached {split} index under {cache} is empty: delete it and run again")
         vecs.append(np.asarray(store.get_vectors([c.id for c in cs]), dtype=np.float32))
         titles.update({a["id"]: a["title"] for a in store.list_articles()})
         store.close()
@@ -213,7 +216,7 @@ def render(res: dict) -> str:
     out, rows, notes = [], [], []
     for r in res["sizes"]:
         if "error" in r:
-            notes.append(f"- FAILED: {r['error'].splitlines()[0]}")
+            notes.append(f"- FAILED: {r['error'].splitlines()[0]} {r['error'].strip().splitlines()[-1]}")
             continue
         notes.append(f"- n={r['n']:,}: {r['real_chunks']:,} real chunk vectors + synthetic; {r['queries']} real "
                      f"queries; embed p50/p95 {r['embed_p50_ms']:.1f}/{r['embed_p95_ms']:.1f} ms, BM25 (real corpus, "

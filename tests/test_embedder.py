@@ -82,8 +82,10 @@ def _seed_questions() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Settings:
-    return Settings(cache=tmp_path_factory.mktemp("cache"))
+def settings(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    yield Settings(cache=cache)
+    shutil.rmtree(cache, ignore_errors=True)  # 480 MB; pytest would keep it for three runs
 
 
 @pytest.fixture(scope="module")
@@ -243,10 +245,25 @@ def test_missing_custom_embedder_is_a_clear_error(tmp_path):
         embedder.prepare_embedder(s)
 
 
-def test_truncated_or_corrupt_cache_is_rebuilt(settings, model, tmp_path):
+@pytest.fixture
+def scratch(tmp_path):
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_q4_0_block_layout():
+    """e5.c: an fp16 scale, then byte j holds weight j (low nibble) and weight j + 16 (high nibble); w = (q - 8) d."""
+    qs = bytes((j & 0x0F) | ((15 - j) << 4) for j in range(16))
+    block = np.frombuffer(np.array([0.5], "<f2").tobytes() + qs, np.uint8)
+    w = e5_format.dequantize_q4_0(block)
+    expected = [(j - 8) * 0.5 for j in range(16)] + [(15 - j - 8) * 0.5 for j in range(16)]
+    assert w.dtype == np.float32 and w.tolist() == expected
+
+
+def test_truncated_or_corrupt_cache_is_rebuilt(settings, model, scratch):
     # Work on a copy of the converted folder so the module's model stays intact.
-    copy = Settings(cache=tmp_path)
-    shutil.copytree(settings.cache_dir / "models", tmp_path / "models")
+    copy = Settings(cache=scratch)
+    shutil.copytree(settings.cache_dir / "models", scratch / "models")
     folder = embedder.embedder_dir(copy)
     weights = folder / "model.safetensors"
     good_size = weights.stat().st_size

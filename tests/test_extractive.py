@@ -47,3 +47,26 @@ def test_scores_are_ordered():
     ranked = score_sentences("京東金融的CEO是誰?", seed_passages())
     assert ranked == sorted(ranked, key=lambda r: -r.score)
     assert "陳生強" in ranked[0].text
+
+
+def test_context_order_puts_the_answering_passage_first():
+    from qa.extractive import order_for_context
+
+    passages = seed_passages()
+    # retrieval ranked the passage that answers last; the sentence that names 單季盈利 brings it forward
+    reordered = order_for_context("京東金融在哪一年實現單季盈利?", list(reversed(passages)), 2)
+    assert reordered[0].chunk.id == "seed-000:0"
+    assert sorted(p.chunk.id for p in reordered) == sorted(p.chunk.id for p in passages)
+    # an English question shares no words with the passages: the retrieval order stands
+    same = order_for_context("Who runs it?", passages, 2)
+    assert [p.chunk.id for p in same] == [p.chunk.id for p in passages]
+
+
+def test_questions_asking_for_figures_prefer_sentences_with_figures():
+    from qa.extractive import asks_for_figure
+
+    assert asks_for_figure("How many risk-control models has JD Finance built?")
+    assert asks_for_figure("京東金融的個人用戶數量超過多少?")
+    assert not asks_for_figure("京東金融的CEO是誰?")
+    text, _ = extractive_answer("京東金融累計放款總額是多少?", seed_passages(), _settings())
+    assert "5000億" in text

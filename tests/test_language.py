@@ -38,3 +38,12 @@ def test_refusal_phrases():
     assert not model_refused("京東金融的CEO是陳生強[1]。文章沒有提到他的年齡。")[0]
     assert model_refused("")[0]
     assert not is_refusal("京東金融在2017年實現單季盈利")
+
+
+def test_questions_naming_figures_the_passages_lack():
+    from qa.refusal import missing_question_figures
+    from tests.test_grounding import seed_passages
+
+    assert missing_question_figures("京東金融2019年的營收是多少?", seed_passages()) == ["2019年"]
+    assert missing_question_figures("京東金融2017年實現單季盈利了嗎?", seed_passages()) == []
+    assert missing_question_figures("京東金融的CEO是誰?", seed_passages()) == []

