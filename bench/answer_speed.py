@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
     res = run_child(MODULE, ["--child", "--modes", *args.modes] + (["--quick"] if args.quick else []), timeout=1500)
     res["machine"] = machine()
+    write_json(args.json_out, res)  # the raw numbers survive a rendering bug
     res["markdown"] = render(res)
     print(res["markdown"])
     write_json(args.json_out, res)
