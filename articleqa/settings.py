@@ -67,10 +67,16 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     mode: Literal["llm", "extractive"] = "llm"
     context_passages: int = 3
-    # Refuse when the best passage's dense cosine is below this (e5 cosines of unrelated text sit near 0.75-0.8).
-    min_dense_score: float = 0.80
-    # The same for a question in another language than the passages (English about Chinese text): cosines run lower.
-    min_dense_score_cross_lingual: float = 0.75
+    # Refuse when the best passage's dense cosine is below this. Measured top-1 cosines on the DRCD dev index:
+    # answerable DRCD questions p5 0.866 / median 0.904; CMRC 2018 questions (not about it) median 0.848 / p95 0.868.
+    min_dense_score: float = 0.85
+    # ... and when the best sentence of the passages shares less than this (0..1, jieba words weighted by length and
+    # rarity) with a same-language question. With 0.85: 96.5% of DRCD kept, 94.3% of CMRC-on-DRCD refused.
+    min_lexical_overlap: float = 0.2
+    # The cosine threshold for a question in another language than the passages (English about Chinese text), where
+    # cosines run lower: SQuAD questions on the DRCD index median 0.750, p95 0.772 (0.77 refuses 92% of them);
+    # seed s04 (answerable, English about the Chinese seed article) scores 0.777.
+    min_dense_score_cross_lingual: float = 0.77
     extractive_sentences: int = 2
 
 

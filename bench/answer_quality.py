@@ -107,8 +107,33 @@ def calibrate(args, settings) -> dict:
         refused_en = sum(v < t for v in neg_en) / len(neg_en)
         rows.append((t, kept, refused, refused_en))
         print(f"threshold {t:.3f}: answerable kept {kept:.3f}  CMRC refused {refused:.3f}  SQuAD refused {refused_en:.3f}")
+    # the second signal: best-sentence lexical overlap of the context passages (same-language questions)
+    from qa.extractive import lexical_support, order_for_context
+    from qa.refusal import best_dense_score
+    from qa.retrieval import HybridRetriever
+
+    retriever = HybridRetriever(store, emb, settings)
+    n_ctx = settings.answer.context_passages
+
+    def both(questions: list[str]) -> list[tuple[float, float]]:
+        out = []
+        for q in questions:
+            ps = order_for_context(q, retriever.search(q, 2 * n_ctx), n_ctx)
+            out.append((best_dense_score(ps) or 0.0, lexical_support(q, ps[:n_ctx])))
+        return out
+
+    pos2 = both([q["question"] for q in random.Random(1).sample(drcd_q, 200)])
+    neg2 = both([q["question"] for q in cmrc_q])
+    table2 = []
+    for dt in (0.84, 0.85, 0.855, 0.86, 0.865):
+        for lt in (0.0, 0.15, 0.2, 0.25, 0.3):
+            kept = sum(d >= dt and lx >= lt for d, lx in pos2) / len(pos2)
+            refused = sum(d < dt or lx < lt for d, lx in neg2) / len(neg2)
+            table2.append((dt, lt, kept, refused))
+            print(f"dense >= {dt:.3f} and lexical >= {lt:.2f}: DRCD (200) kept {kept:.3f}  CMRC refused {refused:.3f}")
     store.close()
-    return {"drcd": pos, "cmrc": neg, "squad": neg_en, "table": rows}
+    return {"drcd": pos, "cmrc": neg, "squad": neg_en, "table": rows, "drcd_2d": pos2, "cmrc_2d": neg2,
+            "table_2d": table2}
 
 
 def gold_span(article_text: str, context: str) -> tuple[int, int] | None:

@@ -5,7 +5,8 @@
 
 Each split's ``articles.jsonl`` is ingested with our pipeline (``ingest.ingest_paths``) into
 ``<cache>/bench/retrieval/<split>-<key>/`` where the key covers the chunking settings, the embedder and the
-articles file, so reruns reuse the index. Query vectors are cached next to it.
+articles file, so reruns reuse the index. Query vectors are cached in ``<split>-queries-<embedder key>.npz``
+beside it (batched encoding with the ``query: `` prompt).
 
 A hit is a retrieved chunk from the gold article whose span overlaps the gold ``context`` (an exact substring
 of the article text) and which contains a gold answer (both compared after Simplified conversion, width folding
@@ -67,10 +68,7 @@ def index_for(split: str, settings: Settings, cache: Path, rebuild: bool = False
     if rebuild or not done.exists():
         import shutil
 
-        if index_dir.exists():  # keep the query-vector cache, drop the store
-            for f in index_dir.iterdir():
-                if not f.name.startswith("queries-"):
-                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+        shutil.rmtree(index_dir, ignore_errors=True)
         t = time.time()
         report = ingest_paths([articles], index_dir, settings)
         n_articles = len(_jsonl(articles))
@@ -83,9 +81,9 @@ def index_for(split: str, settings: Settings, cache: Path, rebuild: bool = False
     return open_store(index_dir, settings), index_dir
 
 
-def query_vectors(questions: list[dict], settings: Settings, index_dir: Path) -> np.ndarray:
-    """Query embeddings for ``questions``, cached by question text."""
-    path = index_dir / f"queries-{_sha(settings.models.embedder)}.npz"
+def query_vectors(questions: list[dict], settings: Settings, cache: Path, split: str) -> np.ndarray:
+    """Query embeddings for ``questions``, cached by question text (per split and embedder, shared by indexes)."""
+    path = cache / f"{split}-queries-{_sha(settings.models.embedder)}.npz"
     cached: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
@@ -163,7 +161,7 @@ def rank(spec: str, dense, hits, settings: Settings) -> list[str]:
 
 
 def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sample: int, seed: int,
-             title_mode: str = "field", title_weight: float = 1.0, stopwords: bool = True,
+             title_mode: str = "field", title_weight: float = 1.0, stopwords: bool = True, stemming: bool = True,
              rebuild: bool = False) -> dict[str, dict]:
     store, index_dir = index_for(split, settings, cache, rebuild)
     questions = _jsonl(EVAL / split / "dev" / "questions.jsonl")
@@ -176,9 +174,9 @@ def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sa
     titles = {aid: a["title"] for aid, a in arts.items()}
     t = time.time()
     corpus = BM25Corpus(list(chunks.values()), titles, ENGLISH_STOPWORDS if stopwords else frozenset(),
-                        title_mode=title_mode, title_weight=title_weight)
+                        title_mode=title_mode, title_weight=title_weight, stemming=stemming)
     bm25_build = time.time() - t
-    vecs = query_vectors(questions, settings, index_dir)
+    vecs = query_vectors(questions, settings, cache, split)
     n = settings.retrieval.candidates
     stats = {m: {"h1": 0, "h5": 0, "mrr": 0.0} for m in methods}
     skipped = 0
@@ -227,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="article title in BM25: a second field (default), prepended to each chunk, or left out")
     ap.add_argument("--title-weight", type=float, default=1.0, help="weight of the title field")
     ap.add_argument("--no-stopwords", action="store_true", help="keep English stop words in BM25")
+    ap.add_argument("--no-stemming", action="store_true", help="no English stemming in BM25")
     ap.add_argument("--rebuild", action="store_true", help="re-ingest even when a cached index exists")
     ap.add_argument("--cache", type=Path, default=None, help="default: <settings cache>/bench/retrieval")
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
@@ -242,12 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     for split in args.splits:
         results[split] = evaluate(split, methods, settings, cache, args.sample, args.seed,
                                   title_mode=args.title_mode, title_weight=args.title_weight,
-                                  stopwords=not args.no_stopwords,
+                                  stopwords=not args.no_stopwords, stemming=not args.no_stemming,
                                   rebuild=args.rebuild)
         print(f"[{split}] {json.dumps(results[split]['_info'])}", file=sys.stderr)
 
     print(f"chunk size {settings.chunking.size}, candidates {settings.retrieval.candidates}, "
           f"BM25 title: {args.title_mode} (weight {args.title_weight:g}), English stop words: {not args.no_stopwords}, "
+          f"English stemming: {not args.no_stemming}, "
           f"sample: {args.sample or 'all'}\n")
     header = "| method | " + " | ".join(f"{s} hit@1 / hit@5 / MRR@10" for s in args.splits) + " |"
     print(header)

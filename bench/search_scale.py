@@ -148,7 +148,7 @@ def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
     rows = []
 
     def measure(kind: str, index, build_s: float, rss_before: float, nprobe: int | None, truth=None) -> dict:
-        t_dense, t_fuse, totals, found = [], [], [], []
+        t_dense, t_fuse, totals, found, search_only = [], [], [], [], []
         for i, (qv, hits) in enumerate(zip(Q, kw_hits)):
             t = time.perf_counter()
             scores, fids = index.search(qv.reshape(1, -1), cands)
@@ -162,6 +162,7 @@ def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
             t_dense.append(t1 - t)
             t_fuse.append(t2 - t1)
             totals.append(t_embed[i] + (t1 - t) + t_kw[i] + (t2 - t1))
+            search_only.append((t1 - t) + t_kw[i] + (t2 - t1))
             found.append(fids[0][:10])
         rec = None
         if truth is not None:
@@ -171,6 +172,8 @@ def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
                 "dense_p50_ms": 1e3 * percentile(t_dense, 50), "dense_p95_ms": 1e3 * percentile(t_dense, 95),
                 "fuse_p50_ms": 1e3 * percentile(t_fuse, 50),
                 "total_p50_ms": 1e3 * percentile(totals, 50), "total_p95_ms": 1e3 * percentile(totals, 95),
+                "search_p50_ms": 1e3 * percentile(search_only, 50),
+                "search_p95_ms": 1e3 * percentile(search_only, 95),
                 "recall@10": rec, "_found": found}
 
     # exact
@@ -224,23 +227,28 @@ def render(res: dict) -> str:
         for x in r["rows"]:
             label = "exact (flat)" if x["index"] == "flat" else f"IVF nlist={x['nlist']} nprobe={x['nprobe']}" + (
                 " (settings)" if x.get("default") else "")
-            rows.append([f"{x['n']:,}", label, x["total_p50_ms"], x["total_p95_ms"], x["dense_p50_ms"],
-                         x["dense_p95_ms"], x["recall@10"], x["build_s"], x["memory_mib"], x["file_mib"]])
-    out.append(table(["chunks", "index", "query p50 ms", "query p95 ms", "dense+lookup p50 ms", "dense p95 ms",
-                      "recall@10", "build s", "index RAM MiB", "index file MiB"], rows))
+            rows.append([f"{x['n']:,}", label, x["total_p50_ms"], x["total_p95_ms"], x.get("search_p50_ms", "-"),
+                         x.get("search_p95_ms", "-"), x["dense_p50_ms"], x["recall@10"], x["build_s"],
+                         x["memory_mib"], x["file_mib"]])
+    out.append(table(["chunks", "index", "query p50 ms", "query p95 ms", "search p50 ms", "search p95 ms",
+                      "dense+lookup p50 ms", "recall@10", "build s", "index RAM MiB", "index file MiB"], rows))
+    notes.append("- query = embed + search; search = dense (FAISS + SQLite id look-up) + BM25 + z-score fusion, "
+                 "the part that grows with the collection")
     # targets
     for r in res["sizes"]:
         if "error" in r:
             continue
         target = 50.0 if r["n"] <= 100_000 else 150.0
         ivf = [x for x in r["rows"] if x["index"] == "ivf" and (x["recall@10"] or 0) >= 0.95]
-        best = min(ivf, key=lambda x: x["total_p50_ms"]) if ivf else None
+        best = min(ivf, key=lambda x: x["nprobe"]) if ivf else None  # the cheapest setting that reaches 0.95
         flat = next(x for x in r["rows"] if x["index"] == "flat")
         if best:
-            notes.append(f"- n={r['n']:,}: target p50 <= {target:.0f} ms; exact {flat['total_p50_ms']:.1f} ms "
-                         f"({'met' if flat['total_p50_ms'] <= target else 'missed'}); IVF nprobe={best['nprobe']} "
+            notes.append(f"- n={r['n']:,}: target query p50 <= {target:.0f} ms; exact {flat['total_p50_ms']:.1f} ms "
+                         f"({'met' if flat['total_p50_ms'] <= target else 'missed'}; search alone "
+                         f"{flat.get('search_p50_ms', float('nan')):.1f} ms); IVF nprobe={best['nprobe']} "
                          f"(recall@10 {best['recall@10']:.3f}) {best['total_p50_ms']:.1f} ms "
-                         f"({'met' if best['total_p50_ms'] <= target else 'missed'})")
+                         f"({'met' if best['total_p50_ms'] <= target else 'missed'}; search alone "
+                         f"{best.get('search_p50_ms', float('nan')):.1f} ms)")
         else:
             notes.append(f"- n={r['n']:,}: no IVF setting reached recall@10 >= 0.95; exact {flat['total_p50_ms']:.1f} ms")
     out.append("\n".join(notes))

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from articleqa.settings import Settings
-from articleqa.text import has_cjk
 from articleqa.types import Answer, Passage
 from qa.citations import build_citations, normalize_markers
-from qa.extractive import MIN_OVERLAP, extractive_answer, lexical_support, order_for_context
+from qa.extractive import extractive_answer, order_for_context
 from qa.grounding import check_answer
 from qa.language import message, question_lang, to_answer_script
 from qa.prompts import answer_messages, clean_rewrite, rewrite_messages
@@ -34,6 +33,7 @@ from qa.refusal import (
     refused_answer,
     weak_evidence,
     weak_evidence_note,
+    weak_overlap,
 )
 
 TokenCallback = Callable[[str], None]
@@ -173,6 +173,9 @@ def _retrieve(ctx: ChainContext):
         s["refuse"] = None
         if weak_evidence(s["passages"], ctx.settings, s["standalone"]):
             s["refuse"] = weak_evidence_note(s["passages"], ctx.settings, s["lang"], s["standalone"])
+        elif weak_overlap(s["standalone"], s["passages"][:n_ctx], ctx.settings):
+            # nothing in the passages is about what the question asks
+            s["refuse"] = message("note_weak_overlap", s["lang"])
         else:
             missing = missing_question_figures(s["standalone"], s["passages"])
             if missing:
@@ -228,12 +231,6 @@ def _extractive(ctx: ChainContext, s: dict, notes: list[str]) -> Answer:
     if s.get("history") and s["mode"] != "llm":
         question = s["standalone"]
     lang = s["lang"]
-    given = s["passages"][: ctx.settings.answer.context_passages]
-    cross = has_cjk(question) != any(has_cjk(p.chunk.text) for p in given)
-    if not cross and lexical_support(question, given) < MIN_OVERLAP:
-        # nothing in the passages is about what the question asks: quoting the nearest sentence would mislead
-        return refused_answer(s["question"], s["passages"], lang, "extractive",
-                              notes + [message("note_weak_overlap", lang)])
     text, citations = extractive_answer(question, s["passages"], ctx.settings, embedder=ctx.embedder)
     if not text:
         return refused_answer(s["question"], s["passages"], lang, "extractive", notes)

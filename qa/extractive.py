@@ -21,8 +21,6 @@ DENSE_WEIGHT = 1.0  # of the sentence's min-max normalised e5 cosine, when lexic
 WEAK_LEXICAL = 0.25
 FIGURE_BONUS = 0.25  # for sentences holding a figure, when the question asks for one ("how many", "多少")
 CONTEXT_RANK_WEIGHT = 0.3  # of the retrieval rank, when choosing the passages the model sees
-# Below this best-sentence overlap (same-language question and passages) an extractive answer is a refusal.
-MIN_OVERLAP = 0.3
 MIN_SENTENCE_CHARS = 6
 
 # Question words that every candidate sentence lacks anyway; they only add noise to overlap.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from articleqa.text import fold_width, has_cjk, normalize_for_match
+from articleqa.text import has_cjk, normalize_for_match
 from articleqa.types import Passage
 from qa.citations import MARKER_RE, Sentence, marker_numbers, split_sentences, strip_markers
 from qa.language import message

@@ -1,8 +1,8 @@
 """When to say "the articles don't say": weak retrieval evidence, or the model saying it cannot find the answer.
 
 The evidence threshold is ``settings.answer.min_dense_score``, the best passage's e5 cosine with the question.
-It was calibrated on answerable DRCD dev questions against questions from another corpus (CMRC 2018 dev) asked
-of the DRCD index; see bench/answer_quality.py --calibrate.
+Both it and ``min_lexical_overlap`` were calibrated on answerable DRCD dev questions against questions from another
+corpus (CMRC 2018 dev) asked of the DRCD index; see bench/answer_quality.py --calibrate and settings.py.
 """
 from __future__ import annotations
 
@@ -110,6 +110,17 @@ def refused_answer(
         passages=list(passages[:related]),
         lang=lang,
     )
+
+
+def weak_overlap(question: str, passages: list[Passage], settings: Settings) -> bool:
+    """No sentence of ``passages`` shares enough with a same-language question (``settings.answer.
+    min_lexical_overlap``): the passages are near the question in embedding space but not about what it asks.
+    Not applied across languages, where questions share no words with the passages."""
+    from qa.extractive import lexical_support
+
+    if not passages or cross_lingual(question, passages):
+        return False
+    return lexical_support(question, passages) < settings.answer.min_lexical_overlap
 
 
 def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:

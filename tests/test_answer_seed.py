@@ -112,3 +112,29 @@ def test_unrelated_question_is_refused(assistant, mode):
         assert ans.refused, (question, ans.text, ans.notes)
         assert ans.text in ("The articles don't say.", "文章中沒有提到這個問題的答案。")
         assert ans.citations == [] and ans.passages
+
+
+def test_concurrent_questions_get_their_own_answers(assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    qs = [BY_ID["s02"]["question"], BY_ID["s05"]["question"], BY_ID["s03"]["question"]]
+    sequential = [assistant.ask(q, mode="extractive").text for q in qs]
+    with ThreadPoolExecutor(3) as pool:
+        parallel = list(pool.map(lambda q: assistant.ask(q, mode="extractive").text, qs))
+    assert parallel == sequential
+
+
+def test_ingest_and_delete_through_the_assistant(assistant, tmp_path):
+    extra = tmp_path / "extra.txt"
+    src = Path("/work/shared/eval/cmrc2018/dirty/cmrc2018-DEV_125.clean.txt")
+    extra.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    before = {a["id"] for a in assistant.list_articles()}
+    report = assistant.ingest([extra])
+    assert report.added == 1
+    after = {a["id"] for a in assistant.list_articles()}
+    (new_id,) = after - before
+    first_line = extra.read_text(encoding="utf-8").strip().splitlines()[0][:20]
+    assert any(p.chunk.article_id == new_id for p in assistant.retrieve(first_line, 5))
+    assistant.delete_article(new_id)
+    assert {a["id"] for a in assistant.list_articles()} == before
+    assert all(p.chunk.article_id != new_id for p in assistant.retrieve(first_line, 5))

@@ -259,3 +259,40 @@ def test_langchain_adapter_returns_documents_with_passages(small_index):
     assert isinstance(docs[0].metadata["passage"], Passage)
     assert docs[0].page_content == docs[0].metadata["passage"].chunk.text
     assert "陳生強" in "".join(d.page_content for d in docs)
+
+
+def test_keyword_index_is_shared_safely_between_threads(small_index):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.retrieval import KeywordIndex
+
+    _, store, _, _ = small_index
+    index = KeywordIndex(store)  # not built yet: the threads race to build it
+    queries = ["京東金融的CEO是誰?", "京东白条是什么时候推出的?", "共產黨", "How many models?"] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda q: index.search(q, 5).ranked, queries))
+    expected = [index.search(q, 5).ranked for q in queries]
+    assert results == expected
+    assert index.corpus() is index.corpus()
+
+
+def test_keyword_index_rebuilds_when_the_store_changes(small_index, tmp_path):
+    import shutil
+
+    from articleqa.store import open_store
+    from qa.retrieval import KeywordIndex
+
+    settings, store, _, _ = small_index
+    copy = tmp_path / "index"
+    shutil.copytree(settings.index_dir, copy, ignore=shutil.ignore_patterns("write.lock"))
+    with open_store(copy, settings) as other:
+        index = KeywordIndex(other)
+        before = index.corpus()
+        seed_id = next(a["id"] for a in other.list_articles() if "京東" in a["title"])
+        assert index.search("京東金融的CEO是誰?", 5).ranked
+        other.delete(seed_id)
+        other.commit()
+        after = index.corpus()
+        assert after is not before
+        assert len(after) == len(before) - sum(1 for c in before.ids if c.startswith(seed_id + ":"))
+        assert not any(cid.startswith(seed_id + ":") for cid, _ in index.search("京東金融的CEO是誰?", 5).ranked)

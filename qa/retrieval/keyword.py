@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -38,6 +39,22 @@ ENGLISH_STOPWORDS = frozenset(
 
 _jieba_lock = threading.Lock()
 _jieba = None
+_stem_lock = threading.Lock()
+_stemmer = None
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) English stem of a lower-case word; digits and non-Latin words pass through."""
+    global _stemmer
+    if not word.isascii() or not word.isalpha():
+        return word
+    with _stem_lock:  # snowballstemmer objects keep state between calls
+        if _stemmer is None:
+            import snowballstemmer
+
+            _stemmer = snowballstemmer.stemmer("english")
+        return _stemmer.stemWord(word)
 
 
 def _get_jieba():
@@ -59,8 +76,8 @@ def normalize(text: str) -> str:
     return to_simplified(fold_width(text)).lower()
 
 
-def tokenize(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> list[str]:
-    """Keyword tokens of ``text``: jieba words for Han runs, ``\\w+`` words otherwise, no punctuation."""
+def tokenize(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS, stemming: bool = True) -> list[str]:
+    """Keyword tokens of ``text``: jieba words for Han runs, ``\\w+`` words (English: stemmed) otherwise."""
     if not text:
         return []
     jieba = _get_jieba()
@@ -69,7 +86,8 @@ def tokenize(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS) -> list[s
         if han:
             out.extend(t for t in jieba.lcut(han, HMM=True) if t.strip())
         elif word not in stopwords and word != "_":
-            out.append(word.strip("_"))
+            word = word.strip("_")
+            out.append(stem(word) if stemming else word)
     return [t for t in out if t]
 
 
@@ -110,6 +128,7 @@ class BM25Corpus:
         stopwords: frozenset[str] = ENGLISH_STOPWORDS,
         title_mode: str = "field",
         title_weight: float = 1.0,
+        stemming: bool = True,
     ) -> None:
         import bm25s
 
@@ -117,12 +136,14 @@ class BM25Corpus:
             raise ValueError(f"unknown title_mode {title_mode!r}")
         titles = titles or {}
         self.stopwords = stopwords
+        self.stemming = stemming
         self.title_mode = title_mode
         self.title_weight = title_weight
         self.ids = [c.id for c in chunks]
         concat = title_mode == "concat"
         corpus_tokens = [
-            tokenize(document_text(c, titles.get(c.article_id, "") if concat else ""), stopwords) for c in chunks
+            tokenize(document_text(c, titles.get(c.article_id, "") if concat else ""), stopwords, stemming)
+            for c in chunks
         ]
         self.vocab = {t for doc in corpus_tokens for t in doc}
         self._bm25 = None
@@ -137,7 +158,7 @@ class BM25Corpus:
             articles = list(dict.fromkeys(c.article_id for c in chunks))
             pos = {a: i for i, a in enumerate(articles)}
             self._chunk_article = np.array([pos[c.article_id] for c in chunks], dtype=np.int64)
-            title_tokens = [tokenize(titles.get(a, ""), stopwords) for a in articles]
+            title_tokens = [tokenize(titles.get(a, ""), stopwords, stemming) for a in articles]
             title_vocab = {t for doc in title_tokens for t in doc}
             if title_vocab:
                 tb = bm25s.BM25()
@@ -159,7 +180,7 @@ class BM25Corpus:
 
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """BM25 score of every chunk (in ``self.ids`` order) and the query's coverage."""
-        tokens = tokenize(query, self.stopwords)
+        tokens = tokenize(query, self.stopwords, self.stemming)
         scores = np.zeros(len(self.ids), dtype=np.float64)
         if not tokens or not self.vocab:
             return scores, 0.0
