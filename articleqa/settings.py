@@ -60,7 +60,9 @@ class RetrievalSettings(BaseModel):
     top_k: int = 5
     candidates: int = 50
     fusion: Literal["zscore", "rrf", "dense"] = "zscore"
-    dense_weight: float = 0.7
+    # z-score fusion weight of the dense side (keyword side: 1 - this). Measured on the full dev sets (hit@1 DRCD /
+    # CMRC / SQuAD): 0.5 -> .909/.885/.822, 0.7 -> .902/.911/.793. 0.5 is the one value that clears every target.
+    dense_weight: float = 0.5
     rrf_k: int = 60
 
 
