@@ -121,6 +121,22 @@ def read_text(path: Path, settings: Settings) -> str:
     return text
 
 
+_BYLINE_LABELS = {
+    "zh-Hant": ("作者", "來源", "日期"),
+    "zh-Hans": ("作者", "来源", "日期"),
+    "en": ("By", "Source", "Date"),
+}
+
+
+def byline_paragraph(author: str, source: str, date: str, lang: str) -> str:
+    """The byline, source and date as the article's first paragraph, so that they are indexed and citable
+    ("who wrote this?") like any other sentence. Empty when the page named none of them."""
+    labels = _BYLINE_LABELS.get(lang, _BYLINE_LABELS["en"])
+    sep = ": " if lang == "en" else ":"
+    parts = [f"{label}{' ' if label == 'By' else sep}{value}" for label, value in zip(labels, (author, source, date)) if value]
+    return " | ".join(parts)
+
+
 def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | None = None) -> list[Article]:
     """Articles in one file (a page or text file gives one; a JSONL file one per line).
 
@@ -139,8 +155,13 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
     body = res.body.strip()
     if not body:
         raise IngestError(path, f"no article text left after cleaning ({len(res.dropped)} page elements removed)")
-    h = content_hash(body)
     title = res.title or path.stem
+    lang = detect_lang(title + "\n" + body)
+    # A date the extractor inferred (e.g. 2024-01-01 from "© 2024") is metadata, not something the page said.
+    byline = byline_paragraph(res.author, res.source, res.date if res.date in text else "", lang)
+    if byline:
+        body = f"{byline}\n\n{body}"
+    h = content_hash(body)
     article = Article(
         id=article_id(h),
         title=title,
@@ -149,7 +170,7 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
         url=res.url,
         date=res.date,
         author=res.author,
-        lang=detect_lang(title + "\n" + body),
+        lang=lang,
         path=str(path),
         content_hash=h,
         headings=list(res.headings),

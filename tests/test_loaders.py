@@ -37,7 +37,10 @@ def test_seed_article(settings):
     assert a.date == "2018年第5期"
     assert a.lang == "zh-Hant"
     assert a.path == str(SEED)
-    assert a.text.startswith("“我們的定位非常明確")
+    # The byline comes first, as its own paragraph, so "who wrote this?" is answerable from the index.
+    byline, lede = a.text.split("\n\n")[:2]
+    assert byline == "作者:周琦 | 來源:中國經濟周刊 | 日期:2018年第5期"
+    assert lede.startswith("“我們的定位非常明確")
     assert a.text.endswith("劉強東給京東金融定下的未來目標。")
     assert "\n\n服務20萬中小微企業,估值超千億\n\n" in a.text
     assert a.headings[0] == "服務20萬中小微企業,估值超千億" and len(a.headings) == 3
@@ -88,7 +91,8 @@ def test_html_and_markdown_files(settings, tmp_path):
                  "six years of repairs.</p><footer>© 2024 Valley Times</footer></body></html>", encoding="utf-8")
     [a] = load_path(h, settings)
     assert a.title == "Old mill reopens"
-    assert a.text == "The old mill on the river reopened on Friday as a museum, after six years of repairs."
+    assert a.text == ("Source: Valley Times\n\n"
+                      "The old mill on the river reopened on Friday as a museum, after six years of repairs.")
     assert a.source == "Valley Times"
     m = tmp_path / "note.md"
     m.write_text("# 標題\n\n這是一段**重要**的內容，說明了[細節](http://x)。\n", encoding="utf-8")
