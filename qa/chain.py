@@ -23,7 +23,7 @@ from articleqa.settings import Settings
 from articleqa.types import Answer, Passage
 from qa.citations import build_citations, normalize_markers
 from qa.extractive import extractive_answer, order_for_context
-from qa.grounding import check_answer
+from qa.grounding import check_answer, unsupported_claims
 from qa.language import message, question_lang, to_answer_script
 from qa.prompts import answer_messages, clean_rewrite, rewrite_messages
 from qa.refusal import (
@@ -80,14 +80,26 @@ def _chunk_text(chunk: Any) -> str:
     return str(c or "")
 
 
-class _TokenRelay:
-    """Forwards generated text to the callback in the question's script, holding back output while it could still
-    be the refusal token (so a refusal never flashes "NOT_FOUND" at the user)."""
+# Where a figure, date or quoted name may begin: streaming holds back from here until the sentence is complete
+# and checked against the passages.
+_CLAIM_START = re.compile(r"[0-9０-９「『“\"《‘零〇一二两兩三四五六七八九十百千万萬亿億]")
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
 
-    def __init__(self, on_token: TokenCallback | None, lang: str, cancel: threading.Event | None) -> None:
+
+class _TokenRelay:
+    """Forwards generated text to the callback in the question's script.
+
+    It holds back output while it could still be the refusal token (so a refusal never flashes "NOT_FOUND"), and
+    it holds back any sentence with a figure, date or quoted name until the sentence is complete and its claims are
+    found in the given passages: a sentence that fails never reaches the screen, even for a moment.
+    """
+
+    def __init__(self, on_token: TokenCallback | None, lang: str, cancel: threading.Event | None,
+                 passages: list[Passage] | None = None) -> None:
         self.on_token = on_token
         self.lang = lang
         self.cancel = cancel
+        self.passages = passages or []
         self.text = ""
         self.sent = 0
         self.first_at: float | None = None
@@ -105,10 +117,36 @@ class _TokenRelay:
             return  # may still be the refusal token
         if REFUSAL_TOKEN in head[: len(REFUSAL_TOKEN) + 2]:
             return
-        pending = self.text[self.sent :]
-        if pending:
-            self.on_token(to_answer_script(pending, self.lang))
-            self.sent = len(self.text)
+        self._release(final=False)
+
+    def flush(self) -> None:
+        if self.on_token is not None and REFUSAL_TOKEN not in self.text:
+            self._release(final=True)
+
+    def _emit(self, text: str) -> None:
+        if text:
+            self.on_token(to_answer_script(text, self.lang))
+
+    def _release(self, final: bool) -> None:
+        while True:
+            pending = self.text[self.sent:]
+            end = _SENTENCE_END.search(pending)
+            if end is None and not final:
+                break
+            sentence = pending[: end.end()] if end else pending
+            if not sentence:
+                break
+            if not _CLAIM_START.search(sentence) or not unsupported_claims(sentence, self.passages):
+                self._emit(sentence)
+            self.sent += len(sentence)
+            if end is None:
+                return
+        # the unfinished sentence: stream it up to where a claim may begin
+        pending = self.text[self.sent:]
+        gate = _CLAIM_START.search(pending)
+        safe = pending[: gate.start()] if gate else pending
+        self._emit(safe)
+        self.sent += len(safe)
 
 
 # ------------------------------------------------------------------------------------------------------- steps
@@ -195,7 +233,7 @@ def _generate(ctx: ChainContext):
         pairs = answer_messages(s["standalone"], given, s["lang"])
         msgs = _to_messages(pairs)
         llm = ctx.get_llm()
-        relay = _TokenRelay(s.get("on_token"), s["lang"], s.get("cancel"))
+        relay = _TokenRelay(s.get("on_token"), s["lang"], s.get("cancel"), given)
         t = time.perf_counter()
         try:
             with ctx.llm_lock:
@@ -205,6 +243,7 @@ def _generate(ctx: ChainContext):
                     usage = getattr(chunk, "usage_metadata", None)
                     if usage:
                         s["usage"] = usage
+                relay.flush()
                 s["tokens_in"] = _count_tokens(llm, "\n".join(c for _, c in pairs)) if "usage" not in s else 0
                 s["tokens_out"] = _count_tokens(llm, relay.text) if "usage" not in s else 0
         except Cancelled:
