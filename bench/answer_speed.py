@@ -72,7 +72,7 @@ def run(questions: list[dict], modes: list[str]) -> dict:
                 row = {"id": q["id"], "mode": mode, "order": i, "wall_s": wall, "refused": ans.refused,
                        "answer_mode": ans.mode, "timings": dict(ans.timings), "tokens_in": ans.tokens_in,
                        "tokens_out": ans.tokens_out, "text": ans.text[:120]}
-                if llama is not None and mode == "llm":
+                if llama is not None and mode == "llm" and "generate" in ans.timings:  # the model was called
                     p = _perf(llama)
                     row["perf"] = p
                     if p["n_p_eval"] or p["n_eval"]:
@@ -91,13 +91,15 @@ def render(res: dict) -> str:
     rows, notes = [], []
     for r in res["answers"]:
         tm = r["timings"]
-        p = r.get("perf") or {}
+        # llama.cpp reports at least 1 evaluated token even when it was not called (a refusal before the model)
+        p = (r.get("perf") or {}) if "generate" in r["timings"] else {}
         pe = p.get("n_p_eval", 0)
         ge = p.get("n_eval", 0)
         rows.append([
             r["id"], r["mode"], "refused" if r["refused"] else r["answer_mode"],
             tm.get("retrieve", float("nan")), tm.get("first_token", "-") if r["mode"] == "llm" else "-",
-            tm.get("total", r["wall_s"]), r.get("prompt_tokens", "-"), r.get("reused_tokens", "-"), pe or "-",
+            tm.get("total", r["wall_s"]), r.get("prompt_tokens", "-") if p else "-",
+            r.get("reused_tokens", "-") if p else "-", pe or "-",
             f"{pe / (p['t_p_eval_ms'] / 1e3):.0f}" if pe and p.get("t_p_eval_ms") else "-",
             ge or "-", f"{ge / (p['t_eval_ms'] / 1e3):.1f}" if ge and p.get("t_eval_ms") else "-",
         ])
@@ -117,6 +119,9 @@ def render(res: dict) -> str:
                      f"median {sorted(later)[len(later) // 2] if later else float('nan'):.2f}s; "
                      f"{len(met)}/{len(ttft)} within the {TTFT_TARGET_S}s target")
         reuse = [(r.get("prompt_tokens"), r.get("reused_tokens")) for r in llm if r.get("prompt_tokens")]
+        refused = [r["id"] for r in res["answers"] if r["mode"] == "llm" and "generate" not in r["timings"]]
+        if refused:
+            notes.append(f"- answered without calling the model (refused on retrieval scores): {', '.join(refused)}")
         if reuse:
             notes.append("- prefix reuse (prompt tokens / reused from the previous call): "
                          + ", ".join(f"{a}/{b}" for a, b in reuse))

@@ -40,6 +40,11 @@ def _settings(backend: str):
     return load_settings(**{"models.embed_backend": backend})
 
 
+def _dataset(f: Path) -> str:
+    """``drcd`` for ``.../drcd/dev/articles.jsonl`` (and for the copies under ``<tmp>/drcd/``)."""
+    return f.parent.parent.name if f.parent.name == "dev" else f.parent.name
+
+
 def _count_tokens(model, texts: list[str], prompt: str) -> int:
     tok = model.tokenizer
     n = 0
@@ -95,14 +100,14 @@ def run_ours(files: list[Path], backend: str) -> dict:
             for k in stages:
                 stages[k] = 0.0
             texts_seen.clear()
-            index_dir = Path(tmp) / f.parent.name
+            index_dir = Path(tmp) / _dataset(f)
             c0 = time.process_time()
             rep = ingest_paths([f], index_dir, settings)
             cpu = time.process_time() - c0
             if rep.failed:
                 raise RuntimeError(f"ingest failed: {rep.failed[:3]}")
             total = rep.seconds
-            row = {"dataset": f.parent.name, "articles": rep.added + rep.updated, "chunks": rep.chunks,
+            row = {"dataset": _dataset(f), "articles": rep.added + rep.updated, "chunks": rep.chunks,
                    "seconds": total, "cpu_s": cpu, **{f"{k}_s": v for k, v in stages.items()},
                    "other_s": max(0.0, total - sum(stages.values()))}
             row["tokens"] = _count_tokens(model, texts_seen, "passage: ")
@@ -118,8 +123,14 @@ def run_ours(files: list[Path], backend: str) -> dict:
 def run_plain(files: list[Path]) -> dict:
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    try:
+        from langchain_huggingface import HuggingFaceEmbeddings
+        lc_embeddings = "langchain_huggingface"
+    except ImportError:  # the same SentenceTransformer wrapper, older home (deprecated there, still shipped)
+        from langchain_community.embeddings import HuggingFaceEmbeddings
+        lc_embeddings = "langchain_community"
 
     from articleqa.models.embedder import prepare_embedder
     from articleqa.models.tokenizer import prepare_tiktoken
@@ -152,11 +163,11 @@ def run_plain(files: list[Path]) -> dict:
         t3 = time.perf_counter()
         FAISS.from_embeddings(list(zip(texts, vectors)), emb, metadatas=[c.metadata for c in chunks])
         t4 = time.perf_counter()
-        per.append({"dataset": f.parent.name, "articles": len(docs), "chunks": len(chunks), "seconds": t4 - t0,
+        per.append({"dataset": _dataset(f), "articles": len(docs), "chunks": len(chunks), "seconds": t4 - t0,
                     "cpu_s": time.process_time() - c0,
                     "clean_s": t1 - t0, "chunk_s": t2 - t1, "embed_s": t3 - t2, "store_s": t4 - t3, "other_s": 0.0,
                     "tokens": _count_tokens(emb._client, texts, "passage: ")})
-    return {"side": "plain", "backend": "torch", "load_s": load_s, "rss_after_load_mib": rss_model,
+    return {"side": "plain", "backend": "torch", "embeddings_class": lc_embeddings, "load_s": load_s, "rss_after_load_mib": rss_model,
             "datasets": per, "peak_rss_mib": peak_rss_mib()}
 
 
@@ -171,7 +182,9 @@ def run_quality(backend: str, sample: int) -> dict:
     cache = base / "speed-retrieval" if backend == "torch" else base / f"speed-retrieval-{backend}"
     cache.mkdir(parents=True, exist_ok=True)
     t = time.monotonic()
-    res = rt.evaluate("drcd", ["dense", "zscore:0.7"], settings, cache, sample, 13)
+    # "zscore" without a weight uses settings.retrieval.dense_weight: the product's own fusion
+    res = rt.evaluate("drcd", ["dense", "zscore"], settings, cache, sample, 13)
+    res["_info"]["dense_weight"] = settings.retrieval.dense_weight
     return {"side": "quality", "backend": backend, "seconds": time.monotonic() - t, "drcd": res}
 
 
@@ -245,18 +258,24 @@ def render(res: dict) -> str:
                      f"x{a['embed_s'] / max(b['embed_s'], 1e-9):.2f}")
     q = {s["backend"]: s for s in res["sides"] if s.get("side") == "quality" and "error" not in s}
     if q:
+        def hyb(r: dict) -> dict:  # "zscore" (settings weight) or, in older results, "zscore:0.7"
+            return r[next(k for k in r if k.startswith("zscore"))]
+
         rows = []
         for b, s in q.items():
             r = s["drcd"]
-            rows.append([b, r["_info"]["questions"], r["dense"]["hit@1"], r["dense"]["hit@5"], r["zscore:0.7"]["hit@1"],
-                         r["zscore:0.7"]["hit@5"], r["zscore:0.7"]["mrr@10"]])
+            rows.append([b, r["_info"]["questions"], r["dense"]["hit@1"], r["dense"]["hit@5"], hyb(r)["hit@1"],
+                         hyb(r)["hit@5"], hyb(r)["mrr@10"]])
         out.append(table(["embedder backend", "DRCD questions", "dense hit@1", "dense hit@5", "hybrid hit@1",
                           "hybrid hit@5", "hybrid MRR@10"], rows))
         if "torch" in q and "onnx-int8" in q:
-            d = {m: q["onnx-int8"]["drcd"][m]["hit@5"] - q["torch"]["drcd"][m]["hit@5"] for m in ("dense", "zscore:0.7")}
+            d = {"dense": q["onnx-int8"]["drcd"]["dense"]["hit@5"] - q["torch"]["drcd"]["dense"]["hit@5"],
+                 "hybrid": hyb(q["onnx-int8"]["drcd"])["hit@5"] - hyb(q["torch"]["drcd"])["hit@5"]}
             ok = all(abs(v) <= 0.01 for v in d.values())
-            lines.append(f"- DRCD hit@5, onnx-int8 minus torch: dense {d['dense']:+.3f}, hybrid {d['zscore:0.7']:+.3f} "
-                         f"({'within' if ok else 'NOT within'} the 0.01 bar)")
+            nq = q["torch"]["drcd"]["_info"]["questions"]
+            lines.append(f"- DRCD hit@5, onnx-int8 minus torch: dense {d['dense']:+.3f}, hybrid {d['hybrid']:+.3f} "
+                         f"({'within' if ok else 'NOT within'} the 0.01 bar, on {nq} questions"
+                         f"{'' if nq >= 736 else '; a sample: one question is ' + format(1 / nq, '.3f')})")
     for s in res["sides"]:
         if "error" in s:
             lines.append(f"- FAILED: {s['error'].splitlines()[0]} {s['error'].strip().splitlines()[-1]}")
