@@ -23,9 +23,7 @@ eval: setup
 	$(PY) -m eval.run_all
 
 bench: setup
-	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) -m bench.run_all
 
 bench-quick: setup
-	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) -m bench.run_all --quick

@@ -51,7 +51,7 @@ class IndexSettings(BaseModel):
     kind: Literal["flat", "hnsw", "ivf"] = "flat"
     hnsw_m: int = 32
     hnsw_ef_search: int = 64
-    ivf_nlist: int = 0  # 0 = about 4*sqrt(n)
+    ivf_nlist: int = 0  # 0 = about 4*sqrt(n), at most 1024
     ivf_nprobe: int = 16
     max_file_mb: float = 20.0
 
