@@ -2,7 +2,7 @@
 
 The evidence threshold is ``settings.answer.min_dense_score``, the best passage's e5 cosine with the question.
 Both it and ``min_lexical_overlap`` were calibrated on answerable DRCD dev questions against questions from another
-corpus (CMRC 2018 dev) asked of the DRCD index; see bench/answer_quality.py --calibrate and settings.py.
+corpus (CMRC 2018 dev) asked of the DRCD index; see bench/refusal_calibration.py and settings.py.
 """
 from __future__ import annotations
 
