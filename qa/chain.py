@@ -22,7 +22,7 @@ from typing import Any, Callable
 from articleqa.settings import Settings
 from articleqa.types import Answer, Passage
 from qa.citations import build_citations, normalize_markers
-from qa.extractive import extractive_answer, order_for_context
+from qa.extractive import extractive_answer, lexical_support, order_for_context
 from qa.grounding import check_answer, unsupported_claims
 from qa.language import message, question_lang, to_answer_script
 from qa.prompts import answer_messages, clean_rewrite, rewrite_messages
@@ -301,7 +301,10 @@ def _finish(ctx: ChainContext):
         else:
             given = s["passages"][: ctx.settings.answer.context_passages]
             refused, cleaned = model_refused(s["raw"] or "")
-            if refused:
+            if refused and lexical_support(s["standalone"], given) >= ctx.settings.answer.quote_over_model_refusal:
+                notes.append(message("note_model_refused_quoting", lang))
+                ans = _extractive(ctx, s, notes)
+            elif refused:
                 ans = refused_answer(s["question"], s["passages"], lang, mode_name,
                                      notes + [message("note_model_refused", lang)])
             else:

@@ -48,6 +48,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "已移除不存在的段落引用 [{n}]。",
         "en": "Removed a citation of a passage that was not given [{n}].",
     },
+    "note_model_refused_quoting": {
+        "zh-Hant": "模型表示段落中找不到答案,但段落中有與問題高度相符的句子,改為直接摘錄。",
+        "zh-Hans": "模型表示段落中找不到答案,但段落中有与问题高度相符的句子,改为直接摘录。",
+        "en": "The model found no answer, but a passage sentence closely matches the question; quoting it instead.",
+    },
     "note_fallback": {
         "zh-Hant": "生成的答案未通過核對,改用從文章中直接摘錄的句子。",
         "zh-Hans": "生成的答案未通过核对,改用从文章中直接摘录的句子。",
