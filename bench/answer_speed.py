@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import SEED_ARTICLE, SEED_QUESTIONS, machine, peak_rss_mib, read_jsonl, table, write_json
+from bench.common import SEED_ARTICLE, SEED_QUESTIONS, machine, peak_rss_mib, publish, read_jsonl, table, write_json
 
 MODULE = "bench.answer_speed"
 TTFT_TARGET_S = 2.5
@@ -152,11 +152,7 @@ def main(argv: list[str] | None = None) -> int:
 
     res = run_child(MODULE, ["--child", "--modes", *args.modes] + (["--quick"] if args.quick else []), timeout=1500)
     res["machine"] = machine()
-    write_json(args.json_out, res)  # the raw numbers survive a rendering bug
-    res["markdown"] = render(res)
-    print(res["markdown"])
-    write_json(args.json_out, res)
-    return 0
+    return publish(res, render, args.json_out)
 
 
 if __name__ == "__main__":

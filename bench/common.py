@@ -120,3 +120,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     import numpy as np
 
     return float(np.percentile(np.asarray(values, dtype=float), q)) if len(values) else float("nan")
+
+
+def publish(res: dict, render, json_out: str | os.PathLike | None) -> int:
+    """Write the raw numbers first (they survive a rendering bug), then render, print and write them again."""
+    write_json(json_out, res)
+    res["markdown"] = render(res)
+    print(res["markdown"])
+    write_json(json_out, res)
+    return 0

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import (DATASETS, articles_path, machine, peak_rss_mib, read_jsonl, rss_mib, run_child, table,
+from bench.common import (DATASETS, publish, articles_path, machine, peak_rss_mib, read_jsonl, rss_mib, run_child, table,
                           write_json)
 
 MODULE = "bench.ingest_speed"
@@ -324,11 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         for b in args.backends:
             res["sides"].append(run_child(MODULE, ["--side", "quality", "--backend", b, "--sample", str(sample)],
                                           timeout=1800))
-    write_json(args.json_out, res)  # the raw numbers survive a rendering bug
-    res["markdown"] = render(res)
-    print(res["markdown"])
-    write_json(args.json_out, res)
-    return 0
+    return publish(res, render, args.json_out)
 
 
 if __name__ == "__main__":

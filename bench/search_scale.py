@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import DATASETS, machine, peak_rss_mib, percentile, read_jsonl, rss_mib, run_child, table, write_json
+from bench.common import DATASETS, machine, peak_rss_mib, percentile, publish, read_jsonl, rss_mib, run_child, table, write_json
 from bench.common import EVAL
 
 MODULE = "bench.search_scale"
@@ -273,11 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         res["sizes"].append(run_child(MODULE, ["--n", str(n), "--queries", str(queries), "--max-nlist",
                                                str(args.max_nlist)], timeout=1500))
-    write_json(args.json_out, res)  # the raw numbers survive a rendering bug
-    res["markdown"] = render(res)
-    print(res["markdown"])
-    write_json(args.json_out, res)
-    return 0
+    return publish(res, render, args.json_out)
 
 
 if __name__ == "__main__":

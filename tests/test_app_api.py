@@ -18,9 +18,7 @@ from articleqa.webui import render  # noqa: E402
 from articleqa.webui.testing import (  # noqa: E402
     XSS_ARTICLE,
     XSS_QUESTION,
-    build_sample_index,
-    copy_index,
-    running_app,
+    sample_server,
 )
 
 SEED_Q = "京東金融在哪一年實現單季盈利?"
@@ -29,13 +27,8 @@ SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = load_settings()
-    shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", settings)
-    index = copy_index(shared, tmp_path_factory.mktemp("api") / "index")
-    settings = settings.with_overrides({"index_dir": str(index), "answer.mode": "extractive",
-                                        "server.upload_max_mb": 1})
-    with running_app(settings) as (url, demo):
-        yield url, demo
+    with sample_server(tmp_path_factory, "api", **{"answer.mode": "extractive", "server.upload_max_mb": 1}) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

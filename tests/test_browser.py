@@ -13,9 +13,8 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from articleqa.settings import load_settings  # noqa: E402
 from articleqa.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
-from articleqa.webui.testing import XSS_ARTICLE, XSS_QUESTION, build_sample_index, copy_index, running_app  # noqa
+from articleqa.webui.testing import XSS_ARTICLE, XSS_QUESTION, sample_server  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -29,12 +28,8 @@ SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    settings = load_settings()
-    shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", settings)
-    index = copy_index(shared, tmp_path_factory.mktemp("browser") / "index")
-    settings = settings.with_overrides({"index_dir": str(index), "answer.mode": "llm"})
-    with running_app(settings) as (url, demo):
-        yield url, demo
+    with sample_server(tmp_path_factory, "browser", **{"answer.mode": "llm"}) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

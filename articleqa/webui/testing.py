@@ -88,3 +88,17 @@ def running_app(settings, **launch_overrides: Any) -> Iterator[tuple[str, Any]]:
     finally:
         demo.close()
         demo.articleqa.base.close()
+
+
+@contextmanager
+def sample_server(tmp_path_factory, name: str, **overrides: Any) -> Iterator[tuple[str, Any]]:
+    """A launched app over a private copy of the sample index (built once per test session); settings overridden
+    with dotted keys, e.g. ``sample_server(f, "api", **{"answer.mode": "extractive"})``."""
+    from articleqa.settings import load_settings
+
+    settings = load_settings()
+    shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", settings)
+    index = copy_index(shared, tmp_path_factory.mktemp(name) / "index")
+    settings = settings.with_overrides({"index_dir": str(index), **overrides})
+    with running_app(settings) as (url, demo):
+        yield url, demo
