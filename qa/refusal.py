@@ -53,11 +53,21 @@ def dense_threshold(settings: Settings, question: str = "", passages: list[Passa
 
 def weak_evidence(passages: list[Passage], settings: Settings, question: str = "") -> bool:
     """True when there are no passages or the best dense cosine is below ``settings.answer.min_dense_score``
-    (``min_dense_score_cross_lingual`` when the question and the passages are in different languages)."""
+    (``min_dense_score_cross_lingual`` when the question and the passages are in different languages), unless a
+    passage sentence matches the question's words strongly (``quote_over_model_refusal``)."""
     if not passages:
         return True
     best = best_dense_score(passages)
-    return best is not None and best < dense_threshold(settings, question, passages)
+    if best is None or best >= dense_threshold(settings, question, passages):
+        return False
+    # A short, generic question ("這篇文章的作者是誰?") can sit far from every passage in embedding space while one
+    # sentence plainly answers it ("作者:周琦 | ..."): a strong word match keeps it, above the cross-lingual floor.
+    from qa.extractive import lexical_support
+
+    a = settings.answer
+    if best < a.min_dense_score_cross_lingual or not question:
+        return True
+    return lexical_support(question, passages[: a.context_passages]) < a.quote_over_model_refusal
 
 
 def missing_question_figures(question: str, passages: list[Passage]) -> list[str]:
