@@ -114,6 +114,12 @@ def test_unrelated_question_is_refused(assistant, mode):
         assert ans.citations == [] and ans.passages
 
 
+def test_byline_is_indexed_and_answers_who_wrote_it(assistant):
+    ans = assistant.ask("作者是誰?", mode="extractive")
+    assert not ans.refused and "周琦" in ans.text
+    assert ans.citations and "周琦" in ans.citations[0].quote
+
+
 def test_concurrent_questions_get_their_own_answers(assistant):
     from concurrent.futures import ThreadPoolExecutor
 
