@@ -1,4 +1,4 @@
-.PHONY: setup run test eval bench bench-quick browser clean-index
+.PHONY: setup run test eval bench bench-quick browser
 
 VENV := .venv
 PY := $(VENV)/bin/python
