@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from articleqa.models.files import ModelError, atomic_dir, package_file, sha256_file, verify_sha256
+from articleqa.models.files import ModelError, atomic_dir, package_file, read_manifest, sha256_file, verify_sha256
 from articleqa.settings import DEFAULT_EMBEDDER, Settings
 
 if TYPE_CHECKING:
@@ -268,12 +268,9 @@ def _check_folder(folder: Path, full: bool) -> str | None:
 
     Sizes are always checked. ``full`` also hashes every file whose size/mtime differ from the stamp (and
     refreshes the stamp when they all match the manifest)."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return "missing"
-    except (OSError, ValueError) as e:
-        return f"unreadable manifest: {e}"
+    manifest, problem = read_manifest(folder / MANIFEST)
+    if manifest is None:
+        return problem
     if manifest.get("converter") != CONVERTER_VERSION:
         return f"converted by an older version ({manifest.get('converter')})"
     if manifest.get("source", {}).get("sha256") != SOURCE_SHA256:

@@ -31,7 +31,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from articleqa.models.files import ModelError, atomic_dir, sha256_file
+from articleqa.models.files import ModelError, atomic_dir, read_manifest, sha256_file
 from articleqa.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,12 +85,9 @@ def _source_identity(folder: Path) -> str:
 
 def _check(out: Path, source_sha: str) -> str | None:
     """None when ``out`` holds a complete export of ``source_sha``; otherwise what is wrong."""
-    try:
-        m = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return "missing"
-    except (OSError, ValueError) as e:
-        return f"unreadable manifest: {e}"
+    m, problem = read_manifest(out / MANIFEST)
+    if m is None:
+        return problem
     if m.get("converter") != CONVERTER_VERSION:
         return f"made by converter {m.get('converter')}, this is {CONVERTER_VERSION}"
     if m.get("source_sha256") != source_sha:
