@@ -1,7 +1,7 @@
 """articleqa web chat: `python app.py` serves it on http://127.0.0.1:7860 (settings.server.host/port).
 
 On first start with an empty index it builds one from the bundled sample articles (samples/), showing progress.
-The UI lives in articleqa/webui/; everything goes through `qa.Assistant`.
+The UI lives in interfaces/webui/; everything goes through `qa.Assistant`.
 """
 from __future__ import annotations
 
@@ -16,20 +16,20 @@ from articleqa.settings import Settings, load_settings  # noqa: E402
 
 
 def build_app(settings: Settings | None = None):
-    """The web chat as a `gr.Blocks`; launch it with `articleqa.webui.server.launch_app(demo, settings)`."""
-    from articleqa.webui.ui import build_app as _build
+    """The web chat as a `gr.Blocks`; launch it with `interfaces.webui.server.launch_app(demo, settings)`."""
+    from interfaces.webui.ui import build_app as _build
 
     return _build(settings or load_settings())
 
 
 def main(argv: list[str] | None = None) -> int:
-    from articleqa.webui.server import serve
+    from interfaces.webui.server import serve
 
     if argv is None:
         argv = sys.argv[1:]
     if argv:
         # The same flags as `articleqa serve`.
-        from articleqa.cli import main as cli_main
+        from interfaces.cli import main as cli_main
 
         return cli_main(["serve", *argv])
     serve(load_settings())

@@ -14,8 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from articleqa.settings import load_settings  # noqa: E402
 from articleqa.types import Answer  # noqa: E402
-from articleqa.webui import render  # noqa: E402
-from articleqa.webui.testing import (  # noqa: E402
+from interfaces.webui import render  # noqa: E402
+from interfaces.webui.testing import (  # noqa: E402
     XSS_ARTICLE,
     XSS_QUESTION,
     sample_server,
@@ -220,8 +220,8 @@ def test_xss_article_renders_escaped(client, server, tmp_path):
 
 
 def test_feedback_stored_and_exported(tmp_path):
-    from articleqa.cli import main as cli_main
-    from articleqa.webui.feedback import FeedbackStore, feedback_path
+    from interfaces.cli import main as cli_main
+    from interfaces.webui.feedback import FeedbackStore, feedback_path
 
     store = FeedbackStore(feedback_path(tmp_path))
     answer = {"text": "2017年[1]", "refused": False, "mode": "extractive", "notes": [],
@@ -240,7 +240,7 @@ def test_feedback_stored_and_exported(tmp_path):
 
 
 def test_launch_settings_bind_local_and_login():
-    from articleqa.webui.server import launch_kwargs
+    from interfaces.webui.server import launch_kwargs
 
     s = load_settings()
     kw = launch_kwargs(s)

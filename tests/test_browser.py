@@ -13,8 +13,8 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from articleqa.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
-from articleqa.webui.testing import XSS_ARTICLE, XSS_QUESTION, sample_server  # noqa: E402
+from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
+from interfaces.webui.testing import XSS_ARTICLE, XSS_QUESTION, sample_server  # noqa: E402
 
 pytestmark = pytest.mark.browser
 

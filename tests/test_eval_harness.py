@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 
-from articleqa.cli import main
+from interfaces.cli import main
 from articleqa.settings import load_settings
 from eval.datasets import article_paths, load_questions, questions_path
 from eval.index import ensure_index

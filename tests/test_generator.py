@@ -102,7 +102,7 @@ def test_touched_but_intact_file_is_rehashed_not_rebuilt(settings, built, monkey
 
 
 def test_models_command_lists_the_generator(settings, built, monkeypatch, capsys):
-    from articleqa.cli import main
+    from interfaces.cli import main
 
     monkeypatch.setenv("ARTICLEQA_CACHE", str(settings.cache_dir))
     main(["models"])

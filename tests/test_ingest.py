@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import articleqa.models.embedder as embedder_mod
-from articleqa.cli import main as cli_main
+from interfaces.cli import main as cli_main
 from articleqa.settings import Settings
 from articleqa.store import open_store
 from ingest import IndexMismatch, ingest_paths

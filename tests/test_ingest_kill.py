@@ -1,7 +1,7 @@
 """kill -9 an ingest at several moments: the previous index must open, be consistent and hold exactly the previous
 articles (or, once the SQLite commit is through, exactly the new set).
 
-The ingest runs as a real subprocess (`articleqa ingest` through ``articleqa.cli.main``). Moments are found from its
+The ingest runs as a real subprocess (`articleqa ingest` through ``interfaces.cli.main``). Moments are found from its
 stderr: the CLI prints progress lines when stderr is not a terminal, and the store's documented test hook
 ``ARTICLEQA_DEBUG_COMMIT_PAUSE=<stage>:<seconds>`` announces and holds a pause just before / just after the
 SQLite commit.
@@ -26,7 +26,7 @@ from articleqa.store import open_store
 from ingest import ingest_paths
 
 DRCD = Path("/work/shared/eval/drcd/dev/articles.jsonl")
-CLI = "import sys; from articleqa.cli import main; sys.exit(main())"
+CLI = "import sys; from interfaces.cli import main; sys.exit(main())"
 
 
 def drcd_rows(start: int, n: int, paragraphs: int) -> list[dict]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -21,9 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"articleqa.cli.{name}_cmd")
+            module = importlib.import_module(f"interfaces.cli.{name}_cmd")
         except ModuleNotFoundError as e:
-            if e.name == f"articleqa.cli.{name}_cmd":
+            if e.name == f"interfaces.cli.{name}_cmd":
                 continue
             raise
         module.register(sub)

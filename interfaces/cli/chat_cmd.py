@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,7 @@ def _read(prompt: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from articleqa.cli.ask_cmd import format_answer
+    from interfaces.cli.ask_cmd import format_answer
     from articleqa.types import Answer
     from qa.assistant import Assistant
 

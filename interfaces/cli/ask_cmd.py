@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,7 +6,7 @@ import random
 import sys
 from pathlib import Path
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,7 +14,7 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 def launch_kwargs(settings: Settings) -> dict[str, Any]:
     """Arguments for `gr.Blocks.launch` from ``settings.server`` (never share=True: nothing leaves this machine)."""
-    from articleqa.webui.ui import CSS
+    from interfaces.webui.ui import CSS
 
     s = settings.server
     kwargs: dict[str, Any] = {
@@ -48,7 +48,7 @@ def launch_app(demo, settings: Settings, **overrides: Any):
 
 def serve(settings: Settings) -> None:
     """Build the app (seeding an empty index from the samples) and serve it until interrupted."""
-    from articleqa.webui.ui import build_app
+    from interfaces.webui.ui import build_app
 
     demo = build_app(settings)
     host = settings.server.host

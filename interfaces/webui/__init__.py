@@ -7,11 +7,11 @@ __all__ = ["build_app", "launch_app", "serve"]
 def __getattr__(name: str):
     # Lazy: importing the package must not import gradio.
     if name == "build_app":
-        from articleqa.webui.ui import build_app
+        from interfaces.webui.ui import build_app
 
         return build_app
     if name in ("launch_app", "serve"):
-        from articleqa.webui import server
+        from interfaces.webui import server
 
         return getattr(server, name)
     raise AttributeError(name)

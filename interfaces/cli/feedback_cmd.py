@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(subparsers) -> None:
@@ -20,7 +20,7 @@ def register(subparsers) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from articleqa.webui.feedback import FeedbackStore, feedback_path
+    from interfaces.webui.feedback import FeedbackStore, feedback_path
 
     settings = settings_from_args(args)
     path = feedback_path(settings.index_dir)

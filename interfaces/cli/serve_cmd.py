@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from articleqa.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(subparsers) -> None:
@@ -18,7 +18,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from articleqa.webui.server import serve
+    from interfaces.webui.server import serve
 
     settings = settings_from_args(args, host="server.host", port="server.port")
     serve(settings)

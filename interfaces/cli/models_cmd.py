@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from articleqa.cli.options import settings_from_args
+from interfaces.cli.options import settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -1,6 +1,6 @@
 """The Gradio Blocks of the web chat: Chat tab (streaming answers, sources, article viewer, feedback) and Library tab.
 
-Everything goes through `qa.Assistant`. Every string shown in the page is built by `articleqa.webui.render`, which
+Everything goes through `qa.Assistant`. Every string shown in the page is built by `interfaces.webui.render`, which
 escapes all text from articles and answers.
 """
 from __future__ import annotations
@@ -18,8 +18,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from articleqa.settings import DEFAULT_GENERATOR, Settings  # noqa: E402
 from articleqa.types import Answer  # noqa: E402
-from articleqa.webui import render  # noqa: E402
-from articleqa.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
+from interfaces.webui import render  # noqa: E402
+from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -216,11 +216,11 @@ element.addEventListener('click', (e) => {
 
 
 def build_app(settings: Settings | None = None, assistant=None, seed_samples: bool = True):
-    """The web chat as a `gr.Blocks` (launch it with `articleqa.webui.server.launch_app`)."""
+    """The web chat as a `gr.Blocks` (launch it with `interfaces.webui.server.launch_app`)."""
     import gradio as gr
 
     from articleqa.settings import load_settings
-    from articleqa.webui.samples import seed_if_empty
+    from interfaces.webui.samples import seed_if_empty
 
     settings = settings or load_settings()
     app = WebApp(settings, assistant)
@@ -332,7 +332,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         return f"Deleted {render.esc_md_light(title)}.", *refresh_library()
 
     def load_samples(progress=gr.Progress()):
-        from articleqa.webui.samples import sample_paths
+        from interfaces.webui.samples import sample_paths
 
         paths = sample_paths()
         if not paths:

@@ -36,7 +36,7 @@ def build_sample_index(index_dir: Path, settings) -> Path:
     """An index of the bundled samples at ``index_dir`` (built if absent)."""
     from qa import Assistant
 
-    from articleqa.webui.samples import sample_paths
+    from interfaces.webui.samples import sample_paths
 
     if (index_dir / ".complete").exists():
         return index_dir
@@ -74,8 +74,8 @@ def wait_http(url: str, timeout: float = 60) -> None:
 @contextmanager
 def running_app(settings, **launch_overrides: Any) -> Iterator[tuple[str, Any]]:
     """Build the app on ``settings.index_dir`` and serve it in this process on a free port: yields (url, demo)."""
-    from articleqa.webui.server import launch_app
-    from articleqa.webui.ui import build_app
+    from interfaces.webui.server import launch_app
+    from interfaces.webui.ui import build_app
 
     port = free_port()
     settings = settings.with_overrides({"server.port": port, "server.host": "127.0.0.1"})

@@ -1,5 +1,0 @@
-import sys
-
-from articleqa.cli import main
-
-sys.exit(main())
