@@ -10,9 +10,10 @@ from articleqa.models.tokenizer import get_encoding
 from articleqa.settings import Settings
 from articleqa.types import Article
 from ingest.chunk import chunk_article, embedding_text, paragraph_spans, sentence_spans
+from tests.datapaths import dataset_file
 
-DRCD = Path("/work/shared/eval/drcd/dev/articles.jsonl")
-SQUAD = Path("/work/shared/eval/squad1/dev/articles.jsonl")
+DRCD = dataset_file("drcd")
+SQUAD = dataset_file("squad1")
 
 
 @pytest.fixture(scope="module")

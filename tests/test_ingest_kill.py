@@ -24,8 +24,9 @@ import pytest
 from articleqa.settings import Settings
 from articleqa.store import open_store
 from ingest import ingest_paths
+from tests.datapaths import dataset_file
 
-DRCD = Path("/work/shared/eval/drcd/dev/articles.jsonl")
+DRCD = dataset_file("drcd")
 CLI = "import sys; from interfaces.cli import main; sys.exit(main())"
 
 

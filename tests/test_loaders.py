@@ -9,10 +9,9 @@ import pytest
 from articleqa.settings import Settings
 from ingest.errors import IngestError
 from ingest.loaders import content_hash, expand_paths, load_path
+from tests.datapaths import SEED_PAGE, dataset_file
 
-EVAL = Path("/work/shared/eval")
-SEED = EVAL / "seed" / "jdfinance-2018.txt"
-needs_eval = pytest.mark.skipif(not EVAL.exists(), reason="shared eval data not present")
+SEED = SEED_PAGE
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +27,6 @@ def one_line(err: IngestError) -> str:
 
 # --- formats --------------------------------------------------------------------------------------------------
 
-@needs_eval
 def test_seed_article(settings):
     [a] = load_path(SEED, settings)
     assert a.title == "京東金融實現單季盈利 千億級科技公司如何煉成?"
@@ -48,7 +46,6 @@ def test_seed_article(settings):
     assert a.id == a.content_hash[:16]
 
 
-@needs_eval
 def test_id_is_stable_and_content_based(settings, tmp_path):
     [a] = load_path(SEED, settings)
     copy = tmp_path / "elsewhere.txt"
@@ -61,9 +58,8 @@ def test_id_is_stable_and_content_based(settings, tmp_path):
     assert c.id != a.id
 
 
-@needs_eval
 def test_jsonl_dev_articles_kept_as_is(settings):
-    path = EVAL / "drcd" / "dev" / "articles.jsonl"
+    path = dataset_file("drcd")
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     arts = load_path(path, settings)
     assert len(arts) == len(rows) == 40
@@ -107,7 +103,6 @@ def _encodable(text: str, encoding: str) -> str:
     return "".join(c for c in text if c.encode(encoding, errors="ignore"))
 
 
-@needs_eval
 @pytest.mark.parametrize("encoding,bom", [
     ("utf-8", b""),
     ("utf-8", b"\xef\xbb\xbf"),
@@ -135,11 +130,10 @@ def test_seed_in_each_encoding(settings, tmp_path, encoding, bom):
     assert a.author == "周琦"
 
 
-@needs_eval
 @pytest.mark.parametrize("dataset,encoding", [("drcd", "big5"), ("drcd", "gb18030"), ("cmrc2018", "gbk"),
                                               ("cmrc2018", "gb18030")])
 def test_dev_articles_in_legacy_encodings(settings, tmp_path, dataset, encoding):
-    rows = [json.loads(x) for x in (EVAL / dataset / "dev" / "articles.jsonl").read_text("utf-8").splitlines()[:5]]
+    rows = [json.loads(x) for x in dataset_file(dataset).read_text("utf-8").splitlines()[:5]]
     for i, row in enumerate(rows):
         text = _encodable(row["title"] + "\n\n" + row["text"], encoding)
         p = _write(tmp_path / f"{i}.txt", text.encode(encoding))

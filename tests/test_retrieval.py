@@ -12,10 +12,8 @@ from articleqa.text import normalize_for_match
 from articleqa.types import Chunk
 from qa.retrieval.fusion import fuse, rrf_fuse, zscore_fuse
 from qa.retrieval.keyword import BM25Corpus, tokenize
+from tests.datapaths import SEED_PAGE, SEED_QUESTIONS, dataset_file
 
-EVAL = Path("/work/shared/eval")
-SEED_DIR = EVAL / "seed"
-DRCD_DEV = EVAL / "drcd" / "dev"
 
 
 def _chunk(cid: str, text: str, article: str = "a") -> Chunk:
@@ -176,10 +174,10 @@ def small_index(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("retrieval")
     settings = Settings(cache=root / "cache", index_dir=root / "index")
-    arts = _load_jsonl(DRCD_DEV / "articles.jsonl")[:5]
+    arts = _load_jsonl(dataset_file("drcd"))[:5]
     corpus = root / "drcd5.jsonl"
     corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts), encoding="utf-8")
-    seed = SEED_DIR / "jdfinance-2018.txt"
+    seed = SEED_PAGE
     ingest_paths([corpus, seed], settings.index_dir, settings)
     store = open_store(settings.index_dir, settings)
     embedder = load_embedder(settings)
@@ -192,7 +190,7 @@ def test_seed_questions_retrieve_their_evidence_in_top3(small_index):
 
     settings, store, embedder, _ = small_index
     retriever = HybridRetriever(store, embedder, settings)
-    seed_qs = [q for q in _load_jsonl(SEED_DIR / "questions.jsonl") if q.get("answerable")]
+    seed_qs = [q for q in _load_jsonl(SEED_QUESTIONS) if q.get("answerable")]
     assert len(seed_qs) == 5
     for q in seed_qs:
         passages = retriever.search(q["question"], k=3)
@@ -210,7 +208,7 @@ def test_english_question_is_not_dragged_below_dense(small_index):
 
     settings, store, embedder, _ = small_index
     retriever = HybridRetriever(store, embedder, settings)
-    q = next(q for q in _load_jsonl(SEED_DIR / "questions.jsonl") if q["id"] == "s04")
+    q = next(q for q in _load_jsonl(SEED_QUESTIONS) if q["id"] == "s04")
     cands = retriever.candidates(q["question"])
     ev = normalize_for_match(q["evidence"])
     holds = {c.id for c in store.iter_chunks() if ev in normalize_for_match(c.text)}
