@@ -10,12 +10,11 @@ Safe to call from several threads: retrieval is thread-safe and every call into 
 """
 from __future__ import annotations
 
-import inspect
 import os
 import queue
 import threading
-from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
 
 from articleqa.settings import Settings, load_settings
 from articleqa.types import Answer, Article, Passage
@@ -160,25 +159,19 @@ class Assistant:
         with self._write_lock:
             self.store.delete(article_id)
             self.store.commit()
-        self._refresh()
+        self.refresh()
 
-    def ingest(self, paths: Sequence[str | os.PathLike[str]], progress: Callable | None = None):
-        """Ingest files into this index (``ingest.ingest_paths``), then refresh retrieval. Returns its report."""
-        from ingest import ingest_paths
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this assistant's write lock while the caller writes to its index through another handle (the
+        interface layer runs ``ingest.ingest_paths`` inside it), then refresh: qa never imports ingest."""
+        try:
+            with self._write_lock:
+                yield
+        finally:
+            self.refresh()
 
-        params = inspect.signature(ingest_paths).parameters
-        kwargs: dict[str, Any] = {}
-        for name, value in (("settings", self.settings), ("store", self.store), ("embedder", self.embedder),
-                            ("progress", progress), ("index_dir", self.settings.index_dir)):
-            if name in params:
-                kwargs[name] = value
-        with self._write_lock:
-            report = ingest_paths([Path(p) for p in paths], **kwargs)
-        self._refresh()
-        return report
-
-    def _refresh(self) -> None:
-        """Retrieval caches (keyword index, article titles) follow ``store.version``; force it where offered."""
-        refresh = getattr(self.retriever, "refresh", None)
-        if callable(refresh):
-            refresh()
+    def refresh(self) -> None:
+        """Rebuild retrieval's caches now if the index changed (a write through another handle or process),
+        instead of on the next question."""
+        self.retriever.refresh()

@@ -3,19 +3,18 @@ are asked in llm and extractive modes (real embedder, real FAISS + SQLite, the r
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from articleqa.settings import load_settings
 from articleqa.text import normalize_for_match
+from interfaces.library import ingest_into
+from tests.datapaths import SEED_DIR, dataset_file
 
-SEED = Path("/work/shared/eval/seed")
+SEED = SEED_DIR
 QUESTIONS = [json.loads(line) for line in (SEED / "questions.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
 BY_ID = {q["id"]: q for q in QUESTIONS}
-
-pytestmark = pytest.mark.skipif(not SEED.exists(), reason="seed data not present")
 
 
 @pytest.fixture(scope="module")
@@ -132,10 +131,10 @@ def test_concurrent_questions_get_their_own_answers(assistant):
 
 def test_ingest_and_delete_through_the_assistant(assistant, tmp_path):
     extra = tmp_path / "extra.txt"
-    src = Path("/work/shared/eval/cmrc2018/dirty/cmrc2018-DEV_125.clean.txt")
-    extra.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    row = json.loads(dataset_file("cmrc2018").read_text(encoding="utf-8").splitlines()[0])
+    extra.write_text(row["text"], encoding="utf-8")  # cmrc2018-DEV_125
     before = {a["id"] for a in assistant.list_articles()}
-    report = assistant.ingest([extra])
+    report = ingest_into(assistant, [extra])
     assert report.added == 1
     after = {a["id"] for a in assistant.list_articles()}
     (new_id,) = after - before

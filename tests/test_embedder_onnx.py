@@ -15,7 +15,7 @@ def _settings(backend: str):
     return load_settings(**{"models.embed_backend": backend})
 
 
-def test_missing_onnxruntime_is_a_clear_error(monkeypatch):
+def test_missing_onnxruntime_is_a_clear_error(monkeypatch, tmp_path):
     from articleqa.models import embedder_onnx
 
     real_import = builtins.__import__
@@ -27,7 +27,7 @@ def test_missing_onnxruntime_is_a_clear_error(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ModelError, match="pip install onnxruntime onnx"):
-        embedder_onnx.prepare_onnx_int8(_settings("onnx-int8"))
+        embedder_onnx.prepare_onnx_int8(_settings("onnx-int8"), tmp_path)
 
 
 def test_settings_default_is_torch():
@@ -35,18 +35,17 @@ def test_settings_default_is_torch():
 
 
 def test_export_is_cached_checked_and_close_to_torch():
-    pytest.importorskip("onnxruntime")
-    pytest.importorskip("onnx")
     from articleqa.models import embedder_onnx as eo
-    from articleqa.models.embedder import embed_passages, embed_query, load_embedder
+    from articleqa.models.embedder import embed_passages, embed_query, load_embedder, prepare_embedder
 
     s = _settings("onnx-int8")
-    path = eo.prepare_onnx_int8(s)  # minutes the first time on 2 cores, then cached
+    src = prepare_embedder(s)
+    path = eo.prepare_onnx_int8(s, src)  # minutes the first time on 2 cores, then cached (onnxruntime required)
     assert path.name == eo.ONNX_FILE and path.stat().st_size > 1_000_000
     manifest = json.loads((path.parent / eo.MANIFEST).read_text())
     assert manifest["size"] == path.stat().st_size and manifest["converter"] == eo.CONVERTER_VERSION
     mtime = path.stat().st_mtime_ns
-    assert eo.prepare_onnx_int8(s) == path and path.stat().st_mtime_ns == mtime  # not rebuilt
+    assert eo.prepare_onnx_int8(s, src) == path and path.stat().st_mtime_ns == mtime  # not rebuilt
 
     # a manifest naming other weights or a truncated file is not trusted
     assert eo._check(path.parent, "0" * 64) == "made from other weights"

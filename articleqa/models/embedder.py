@@ -329,7 +329,7 @@ def load_embedder(settings: Settings) -> "SentenceTransformer":
             if settings.models.embed_backend == "onnx-int8":
                 from articleqa.models.embedder_onnx import use_onnx_int8
 
-                use_onnx_int8(model, settings)
+                use_onnx_int8(model, settings, path)
             # --- end optional backend ---
             _models[key] = model
         return model

@@ -1,6 +1,7 @@
 """The embedder's optional ONNX Runtime int8 backend (``settings.models.embed_backend = "onnx-int8"``).
 
-``prepare_onnx_int8`` turns the prepared sentence-transformers folder (``embedder.prepare_embedder``) into
+``prepare_onnx_int8(settings, src)`` turns the prepared sentence-transformers folder ``src`` (from
+``embedder.prepare_embedder``, which calls in here, so this module does not import it) into
 ``<cache>/models/<folder>-onnx-int8/model_int8.onnx``, offline and atomically:
 
 1. export the BertModel (token embeddings, dynamic batch and sequence axes) with ``torch.onnx.export``;
@@ -11,7 +12,7 @@
 The folder carries a manifest naming the source weights' sha256 and the converter version: a folder made from
 other weights, by an older converter or left truncated is rebuilt.
 
-``use_onnx_int8(model, settings)`` then swaps the transformer inside a loaded ``SentenceTransformer`` for an
+``use_onnx_int8(model, settings, src)`` then swaps the transformer inside a loaded ``SentenceTransformer`` for an
 ONNX Runtime session. Tokenisation, the ``query: ``/``passage: `` prompts, length-sorted batching, mean pooling
 and normalisation stay sentence-transformers' own, so callers (``embed_passages``, ``embed_query``, LangChain
 wrappers) see the same object type.
@@ -57,16 +58,9 @@ def _require() -> tuple[Any, Any]:
     return onnx, onnxruntime
 
 
-def onnx_dir(settings: Settings) -> Path:
-    """Where the int8 export of the configured embedder lives (next to the converted folder)."""
-    from articleqa.models.embedder import embedder_dir, prepare_embedder
-    from articleqa.settings import DEFAULT_EMBEDDER
-
-    if settings.models.embedder == DEFAULT_EMBEDDER:
-        base = embedder_dir(settings)
-    else:
-        base = prepare_embedder(settings)
-    return settings.cache_dir / "models" / f"{base.name}-onnx-int8"
+def onnx_dir(settings: Settings, src: Path) -> Path:
+    """Where the int8 export of the model folder ``src`` lives (in the model cache, named after it)."""
+    return settings.cache_dir / "models" / f"{src.name}-onnx-int8"
 
 
 def _source_identity(folder: Path) -> str:
@@ -98,16 +92,14 @@ def _check(out: Path, source_sha: str) -> str | None:
     return None
 
 
-def prepare_onnx_int8(settings: Settings) -> Path:
-    """Path of the int8 ONNX model for the configured embedder, exporting and quantising it first if needed.
+def prepare_onnx_int8(settings: Settings, src: Path) -> Path:
+    """Path of the int8 ONNX model for the prepared model folder ``src``, exporting and quantising it first if
+    needed.
 
     Offline (the model folder is local; nothing is downloaded), idempotent and atomic: the folder appears whole
     or not at all."""
-    from articleqa.models.embedder import prepare_embedder
-
     _require()
-    src = prepare_embedder(settings)
-    out = onnx_dir(settings)
+    out = onnx_dir(settings, src)
     source_sha = _source_identity(src)
     with _lock:
         if _check(out, source_sha) is None:
@@ -206,9 +198,10 @@ def _ort_module(path: Path, config, threads: int):
     return OrtTokenEmbeddings()
 
 
-def use_onnx_int8(model: "SentenceTransformer", settings: Settings) -> "SentenceTransformer":
-    """Swap ``model``'s transformer for the int8 ONNX Runtime session (in place); returns ``model``."""
-    path = prepare_onnx_int8(settings)
+def use_onnx_int8(model: "SentenceTransformer", settings: Settings, src: Path) -> "SentenceTransformer":
+    """Swap ``model``'s transformer (loaded from ``src``) for the int8 ONNX Runtime session (in place); returns
+    ``model``."""
+    path = prepare_onnx_int8(settings, src)
     first = model[0]
     inner = getattr(first, "model", None) or getattr(first, "auto_model", None)
     if inner is None or not hasattr(inner, "config"):

@@ -1,17 +1,16 @@
 """Grounding: figures in answers that no source supports, and fallbacks taken.
 
 - ``ungrounded_figures``: over non-refused answers, 1 when the answer states a figure found in none of the
-  passages it was given (nor in the question, which it may repeat). When ``qa.grounding.unsupported_claims``
-  exists it is the judge (figures by value, dates, quoted names), so eval measures what the product checks;
-  ``checker()`` names the one used and reports record it. Otherwise eval's own: numbers compared as whole
-  tokens after Simplified conversion and width folding, thousands separators removed ("5,000" = "5000"),
+  passages it was given (nor in the question, which it may repeat). ``qa.grounding.unsupported_claims`` is the
+  judge (figures by value, dates, quoted names), so eval measures what the product checks; ``checker()`` names it
+  and reports record it. Should it raise on an answer, eval's own check counts that answer: numbers compared as
+  whole tokens after Simplified conversion and width folding, thousands separators removed ("5,000" = "5000"),
   citation markers like ``[1]`` not counted.
 - ``fallback_rate``: over all answers, 1 when the assistant noted a fallback (``Answer.notes`` non-empty) or
   answered in another mode than the one asked for (an LLM run that came back extractive).
 """
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Callable, Iterable
 
@@ -51,14 +50,11 @@ def _question_passage(question: str) -> Passage:
     return Passage(chunk=Chunk(id="question", article_id="", ordinal=0, text=question, start=0, end=len(question)))
 
 
-def _qa_checker() -> tuple[str, Callable[[str, list[Passage]], list[str]]] | None:
+def _qa_checker() -> tuple[str, Callable[[str, list[Passage]], list[str]]]:
     """qa's own checker: ``qa.grounding.unsupported_claims(answer_text, passages) -> [raw claim]``."""
-    try:
-        mod = importlib.import_module("qa.grounding")
-    except Exception:
-        return None
-    fn = getattr(mod, "unsupported_claims", None)
-    return ("qa.grounding.unsupported_claims", fn) if callable(fn) else None
+    from qa.grounding import unsupported_claims
+
+    return "qa.grounding.unsupported_claims", unsupported_claims
 
 
 def _local(answer_text: str, passages: list[Passage]) -> list[str]:
@@ -69,10 +65,9 @@ _checker_cache: dict[str, object] = {}
 
 
 def checker() -> tuple[str, Callable[[str, list[Passage]], list[str]]]:
-    """(name, function(answer_text, passages) -> unsupported figures/claims): qa's when present, else eval's."""
+    """(name, function(answer_text, passages) -> unsupported figures/claims): qa's checker."""
     if "fn" not in _checker_cache:
-        found = _qa_checker()
-        name, fn = found if found else ("eval.metrics.grounding", _local)
+        name, fn = _qa_checker()
         _checker_cache["fn"], _checker_cache["name"] = fn, name
     return _checker_cache["name"], _checker_cache["fn"]  # type: ignore[return-value]
 

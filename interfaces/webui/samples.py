@@ -36,6 +36,8 @@ def seed_if_empty(assistant, progress: Callable[[int, int, str], None] | None = 
         print(f"articleqa: the index is empty and no samples were found in {samples_dir()}", file=sys.stderr)
         return None
     print(f"articleqa: empty index; building it from {len(paths)} sample files in {samples_dir()}", file=sys.stderr)
-    report = assistant.ingest(paths, progress=progress)
+    from interfaces.library import ingest_into
+
+    report = ingest_into(assistant, paths, progress=progress)
     print(f"articleqa: {report.summary()}", file=sys.stderr)
     return report

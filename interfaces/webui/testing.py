@@ -36,6 +36,7 @@ def build_sample_index(index_dir: Path, settings) -> Path:
     """An index of the bundled samples at ``index_dir`` (built if absent)."""
     from qa import Assistant
 
+    from interfaces.library import ingest_into
     from interfaces.webui.samples import sample_paths
 
     if (index_dir / ".complete").exists():
@@ -45,7 +46,7 @@ def build_sample_index(index_dir: Path, settings) -> Path:
     s = settings.with_overrides({"index_dir": str(index_dir)})
     a = Assistant.open(index_dir, s, create=True)
     try:
-        report = a.ingest(sample_paths())
+        report = ingest_into(a, sample_paths())
         if report.failed:
             raise RuntimeError(f"sample ingest failed: {report.failed}")
     finally:

@@ -18,6 +18,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from articleqa.settings import DEFAULT_GENERATOR, Settings  # noqa: E402
 from articleqa.types import Answer  # noqa: E402
+from interfaces.library import ingest_into  # noqa: E402
 from interfaces.webui import render  # noqa: E402
 from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
 
@@ -312,7 +313,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
             def cb(done: int, total: int, message: str = "") -> None:
                 progress((done, total or None), desc=message)
 
-            report = app.base.ingest(ok_paths, progress=cb)
+            report = ingest_into(app.base, ok_paths, progress=cb)
             for path, msg in report.failed:
                 name = Path(path).name
                 msg = msg.replace(str(Path(path).parent) + os.sep, "")
@@ -337,7 +338,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         paths = sample_paths()
         if not paths:
             return "No sample files found.", *refresh_library()
-        report = app.base.ingest(paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
+        report = ingest_into(app.base, paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
         return f"**Samples:** {render.esc_md_light(report.summary())}", *refresh_library()
 
     def ask_api(question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:

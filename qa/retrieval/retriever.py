@@ -68,6 +68,12 @@ class HybridRetriever:
                 self._articles = cached
             return cached[1]
 
+    def refresh(self) -> None:
+        """Rebuild the keyword index and the article table now if the store's version moved (else the next search
+        does it)."""
+        self.keyword.corpus()
+        self._article_meta()
+
     def to_passages(self, fused: list[Fused]) -> list[Passage]:
         if not fused:
             return []
