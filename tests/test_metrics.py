@@ -1,9 +1,6 @@
 """Eval metrics on hand-worked cases (no models needed)."""
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 
 from articleqa.types import Answer, Chunk, Citation, Passage
@@ -302,4 +299,10 @@ def test_aggregate_by_language_and_mode_sets():
     }
     with pytest.raises(ValueError):
         metrics_for("nonsense")
-    assert not math.isnan(np.mean([1.0]))
+    # a metric that applies to no row (hit@1 of an unanswerable question) aggregates to None, never NaN
+    none = score(_result(qid="u", mode="retrieval", answers=[], answerable=False, retrieved=[Passage(C_GOLD)]),
+                 metrics_for("retrieval"))
+    overall, by_lang = aggregate_all(metrics_for("retrieval"), [none])
+    assert overall["hit@1"]["value"] is None and overall["hit@1"]["n"] == 0
+    assert (overall["hit@1"]["ci_low"], overall["hit@1"]["ci_high"]) == (None, None)
+    assert by_lang["zh-Hant"]["hit@1"] == {"value": None, "ci_low": None, "ci_high": None, "n": 0}
