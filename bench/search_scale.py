@@ -97,118 +97,146 @@ def _file_mib(index) -> float:
         return Path(fh.name).stat().st_size / 2**20
 
 
-def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
-    import sqlite3
+class _IdTable:
+    """The store's ``fid -> chunk id`` look-up (``FaissSqliteStore.search``), on a SQLite table of n rows."""
 
-    import faiss
-    import numpy as np
+    def __init__(self, names: list[str]) -> None:
+        import sqlite3
 
-    from articleqa.models.embedder import embed_query, load_embedder
-    from articleqa.settings import load_settings
-    from qa.retrieval.fusion import fuse
-    from qa.retrieval.keyword import BM25Corpus
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench-scale-")
+        self.conn = sqlite3.connect(str(Path(self._tmp.name) / "ids.sqlite"))
+        self.conn.execute("CREATE TABLE chunks (fid INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+        self.conn.executemany("INSERT INTO chunks VALUES (?, ?)", ((i + 1, x) for i, x in enumerate(names)))
+        self.conn.commit()
 
-    settings = load_settings()
-    cands = settings.retrieval.candidates
-    ids, real, chunks, titles = _real_corpus(settings)
-    model = load_embedder(settings)
-    questions = _queries(n_queries)
-    embed_query(model, "warm up")
-    qvecs, t_embed = [], []
-    for q in questions:
-        t = time.perf_counter()
-        qvecs.append(embed_query(model, q))
-        t_embed.append(time.perf_counter() - t)
-    Q = np.stack(qvecs).astype(np.float32)
-    corpus = BM25Corpus(chunks, titles)
-    rss0 = rss_mib()
-    X = _synthetic(real, n)
-    d = X.shape[1]
-    names = ids + [f"syn:{i}" for i in range(len(ids), n)]
-
-    # The store's fid -> chunk id look-up (FaissSqliteStore.search), on a table of n rows.
-    tmpdir = tempfile.TemporaryDirectory(prefix="bench-scale-")
-    conn = sqlite3.connect(str(Path(tmpdir.name) / "ids.sqlite"))
-    conn.execute("CREATE TABLE chunks (fid INTEGER PRIMARY KEY, id TEXT NOT NULL)")
-    conn.executemany("INSERT INTO chunks VALUES (?, ?)", ((i + 1, names[i]) for i in range(n)))
-    conn.commit()
-
-    def lookup(fids) -> list[str]:
+    def lookup(self, fids) -> list[str]:
         marks = ",".join("?" * len(fids))
-        got = dict(conn.execute(f"SELECT fid, id FROM chunks WHERE fid IN ({marks})", [int(f) + 1 for f in fids]))
+        got = dict(self.conn.execute(f"SELECT fid, id FROM chunks WHERE fid IN ({marks})",
+                                     [int(f) + 1 for f in fids]))
         return [got[int(f) + 1] for f in fids if int(f) + 1 in got]
 
-    # keyword side and fusion: per query, on the real corpus
-    t_kw, kw_hits = [], []
-    for q in questions:
+    def close(self) -> None:
+        self.conn.close()
+        self._tmp.cleanup()
+
+
+def _timed(fn, items) -> tuple[list, list[float]]:
+    """(fn(item) for each item, seconds each took)."""
+    out, secs = [], []
+    for x in items:
         t = time.perf_counter()
-        kw_hits.append(corpus.search(q, cands))
-        t_kw.append(time.perf_counter() - t)
+        out.append(fn(x))
+        secs.append(time.perf_counter() - t)
+    return out, secs
 
-    rows = []
 
-    def measure(kind: str, index, build_s: float, rss_before: float, nprobe: int | None, truth=None) -> dict:
-        t_dense, t_fuse, totals, found, search_only = [], [], [], [], []
-        for i, (qv, hits) in enumerate(zip(Q, kw_hits)):
-            t = time.perf_counter()
-            scores, fids = index.search(qv.reshape(1, -1), cands)
-            keep = fids[0] >= 0
-            names_q = lookup(fids[0][keep])
-            dense = list(zip(names_q, scores[0][keep].tolist()))
-            t1 = time.perf_counter()
-            fuse("zscore", dense, hits.ranked, dense_weight=settings.retrieval.dense_weight,
-                 rrf_k=settings.retrieval.rrf_k, keyword_lookup=hits.score, keyword_reliability=hits.coverage)
-            t2 = time.perf_counter()
-            t_dense.append(t1 - t)
-            t_fuse.append(t2 - t1)
-            totals.append(t_embed[i] + (t1 - t) + t_kw[i] + (t2 - t1))
-            search_only.append((t1 - t) + t_kw[i] + (t2 - t1))
-            found.append(fids[0][:10])
+class _Run:
+    """One n: the queries (embedded, keyword hits) and the look-up table shared by every index measured."""
+
+    def __init__(self, n: int, settings, Q, t_embed: list[float], kw_hits: list, t_kw: list[float], ids: _IdTable):
+        self.n, self.settings, self.Q, self.t_embed, self.kw_hits, self.t_kw, self.ids = (
+            n, settings, Q, t_embed, kw_hits, t_kw, ids)
+        self.cands = settings.retrieval.candidates
+
+    def _one(self, index, i: int) -> tuple[float, float, object]:
+        """(dense seconds, fusion seconds, top-10 fids) for query i."""
+        from qa.retrieval.fusion import fuse
+
+        r = self.settings.retrieval
+        hits = self.kw_hits[i]
+        t = time.perf_counter()
+        scores, fids = index.search(self.Q[i].reshape(1, -1), self.cands)
+        keep = fids[0] >= 0
+        dense = list(zip(self.ids.lookup(fids[0][keep]), scores[0][keep].tolist()))
+        t1 = time.perf_counter()
+        fuse("zscore", dense, hits.ranked, dense_weight=r.dense_weight, rrf_k=r.rrf_k, keyword_lookup=hits.score,
+             keyword_reliability=hits.coverage)
+        return t1 - t, time.perf_counter() - t1, fids[0][:10]
+
+    def measure(self, kind: str, index, build_s: float, rss_before: float, nprobe: int | None,
+                truth=None) -> dict:
+        import numpy as np
+
+        per = [self._one(index, i) for i in range(len(self.Q))]
+        t_dense, t_fuse, found = [p[0] for p in per], [p[1] for p in per], [p[2] for p in per]
+        search_only = [d + k + f for d, k, f in zip(t_dense, self.t_kw, t_fuse)]
+        totals = [e + s for e, s in zip(self.t_embed, search_only)]
         rec = None
         if truth is not None:
             rec = float(np.mean([len(set(a.tolist()) & set(b.tolist())) / 10 for a, b in zip(found, truth)]))
-        return {"n": n, "index": kind, "nprobe": nprobe, "build_s": build_s,
+        ms = {f"{name}_p{q}_ms": 1e3 * percentile(vals, q)
+              for name, vals in (("dense", t_dense), ("total", totals), ("search", search_only)) for q in (50, 95)}
+        return {"n": self.n, "index": kind, "nprobe": nprobe, "build_s": build_s,
                 "memory_mib": max(0.0, rss_mib() - rss_before), "file_mib": _file_mib(index),
-                "dense_p50_ms": 1e3 * percentile(t_dense, 50), "dense_p95_ms": 1e3 * percentile(t_dense, 95),
-                "fuse_p50_ms": 1e3 * percentile(t_fuse, 50),
-                "total_p50_ms": 1e3 * percentile(totals, 50), "total_p95_ms": 1e3 * percentile(totals, 95),
-                "search_p50_ms": 1e3 * percentile(search_only, 50),
-                "search_p95_ms": 1e3 * percentile(search_only, 95),
-                "recall@10": rec, "_found": found}
+                **ms, "fuse_p50_ms": 1e3 * percentile(t_fuse, 50), "recall@10": rec, "_found": found}
 
-    # exact
+
+def _exact_rows(run: _Run, X) -> tuple[list[dict], list]:
+    """The exact index's row, and its top 10 per query (the truth for recall)."""
+    import faiss
+    import numpy as np
+
     rb = rss_mib()
     t = time.perf_counter()
-    flat = faiss.IndexIDMap(faiss.IndexFlatIP(d))
-    flat.add_with_ids(X, np.arange(n, dtype=np.int64))
-    exact = measure("flat", flat, time.perf_counter() - t, rb, None)
+    flat = faiss.IndexIDMap(faiss.IndexFlatIP(X.shape[1]))
+    flat.add_with_ids(X, np.arange(len(X), dtype=np.int64))
+    exact = run.measure("flat", flat, time.perf_counter() - t, rb, None)
     truth = exact.pop("_found")
     exact["recall@10"] = 1.0
-    rows.append(exact)
-    del flat
+    return [exact], truth
 
-    # IVF, built like the store's (IndexIDMap(IndexIVFFlat), inner product)
+
+def _ivf_rows(run: _Run, X, max_nlist: int, truth) -> list[dict]:
+    """IVF, built like the store's (IndexIDMap(IndexIVFFlat), inner product), one row per nprobe."""
+    import faiss
+    import numpy as np
+
+    n, d = X.shape
     nlist = max(1, min(int(round(4 * np.sqrt(n))), max_nlist, n // 39))
     rb = rss_mib()
     t = time.perf_counter()
-    quantizer = faiss.IndexFlatIP(d)
-    ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
     ivf.cp.max_points_per_centroid = 64
     ivf.train(X)
     train_s = time.perf_counter() - t
     index = faiss.IndexIDMap(ivf)
     index.add_with_ids(X, np.arange(n, dtype=np.int64))
     build_s = time.perf_counter() - t
-    default_np = int(settings.index.ivf_nprobe)
+    default_np = int(run.settings.index.ivf_nprobe)
+    rows = []
     for nprobe in sorted(set(NPROBES) | {default_np}):
         ivf.nprobe = nprobe
-        r = measure("ivf", index, build_s, rb, nprobe, truth)
+        r = run.measure("ivf", index, build_s, rb, nprobe, truth)
         r.pop("_found")
         r.update(nlist=nlist, train_s=train_s, default=nprobe == default_np)
         rows.append(r)
-    conn.close()
-    tmpdir.cleanup()
-    return {"n": n, "real_chunks": len(ids), "queries": len(questions), "candidates": cands,
+    return rows
+
+
+def run_size(n: int, n_queries: int, max_nlist: int) -> dict:
+    import numpy as np
+
+    from articleqa.models.embedder import embed_query, load_embedder
+    from articleqa.settings import load_settings
+    from qa.retrieval.keyword import BM25Corpus
+
+    settings = load_settings()
+    ids, real, chunks, titles = _real_corpus(settings)
+    model = load_embedder(settings)
+    questions = _queries(n_queries)
+    embed_query(model, "warm up")
+    qvecs, t_embed = _timed(lambda q: embed_query(model, q), questions)
+    corpus = BM25Corpus(chunks, titles)
+    rss0 = rss_mib()
+    X = _synthetic(real, n)
+    table_ = _IdTable(ids + [f"syn:{i}" for i in range(len(ids), n)])
+    # keyword side and fusion: per query, on the real corpus
+    kw_hits, t_kw = _timed(lambda q: corpus.search(q, settings.retrieval.candidates), questions)
+    run = _Run(n, settings, np.stack(qvecs).astype(np.float32), t_embed, kw_hits, t_kw, table_)
+    rows, truth = _exact_rows(run, X)
+    rows += _ivf_rows(run, X, max_nlist, truth)
+    table_.close()
+    return {"n": n, "real_chunks": len(ids), "queries": len(questions), "candidates": run.cands,
             "embed_p50_ms": 1e3 * percentile(t_embed, 50), "embed_p95_ms": 1e3 * percentile(t_embed, 95),
             "bm25_p50_ms": 1e3 * percentile(t_kw, 50), "bm25_p95_ms": 1e3 * percentile(t_kw, 95),
             "vectors_mib": X.nbytes / 2**20, "rss_before_vectors_mib": rss0, "rows": rows,

@@ -343,8 +343,18 @@ def render_html(report: Report) -> str:
             " questions. The numbers cover the questions asked.</p>"
         )
     parts.append("<ul>" + "".join(f"<li>{e(line.lstrip('- '))}</li>" for line in summary_lines(report)) + "</ul>")
+    parts += _html_metrics(report) + _html_plots(report) + _html_by_lang(report)
+    worst = report.worst()
+    parts.append(f"<h2>The {len(worst)} worst questions</h2>")
+    for r in worst:
+        parts += _html_question(r)
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
 
-    parts.append("<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th></tr>")
+
+def _html_metrics(report: Report) -> list[str]:
+    e = html.escape
+    parts = ["<h2>Metrics</h2><table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th></tr>"]
     for name, m in report.metrics.items():
         arrow = "↑" if m.get("higher_is_better", True) else "↓"
         parts.append(
@@ -353,8 +363,11 @@ def render_html(report: Report) -> str:
             f"<td>{e(fmt_ci(m))}</td><td>{int(m.get('n', 0))}</td></tr>"
         )
     parts.append("</table>")
+    return parts
 
-    parts.append('<h2>Plots</h2><div class="plots">')
+
+def _html_plots(report: Report) -> list[str]:
+    parts = ['<h2>Plots</h2><div class="plots">']
     fr = [
         (name, m["value"], m.get("ci_low"), m.get("ci_high"))
         for name, m in report.metrics.items()
@@ -373,46 +386,52 @@ def render_html(report: Report) -> str:
     if lat:
         parts.append(plots.histogram(lat, title="total latency (s)"))
     parts.append("</div>")
+    return parts
 
-    if report.by_lang:
-        langs = list(report.by_lang)
-        parts.append("<h2>By language</h2><table><tr><th>metric</th>")
-        parts.append("".join(f"<th>{e(lang)}</th>" for lang in langs) + "</tr>")
-        for name, m in report.metrics.items():
-            parts.append(f"<tr><td>{e(name)}</td>")
-            for lang in langs:
-                s = report.by_lang[lang].get(name, {})
-                v = fmt_value(s.get("value"), m.get("unit", ""), m.get("fraction", True))
-                parts.append(f"<td>{e(v)} <span class=small>n={int(s.get('n', 0))}</span></td>")
-            parts.append("</tr>")
-        parts.append("</table>")
 
-    worst = report.worst()
-    parts.append(f"<h2>The {len(worst)} worst questions</h2>")
-    for r in worst:
-        golds = r["gold"]["answers"]
-        parts.append('<div class="q">')
-        parts.append(f"<h3>{e(str(r['id']))} <span class=small>({e(r['lang'])}) score {r['primary']:.3f}</span></h3>")
-        parts.append(f"<p><b>Question:</b> {e(r['question'])}<br><b>Gold:</b> ")
-        parts.append(e(" / ".join(golds)) if golds else "<i>(unanswerable)</i>")
-        if r.get("answer") is not None:
-            refused = " (refused)" if r.get("refused") else ""
-            parts.append(f"<br><b>Answer{refused}:</b> {e(_shorten(r['answer'], 600))}")
-        if r.get("error"):
-            parts.append(f"<br><b>Error:</b> {e(r['error'])}")
-        if r.get("unsupported_figures"):
-            parts.append(f"<br><b>Unsupported figures:</b> {e(', '.join(r['unsupported_figures']))}")
-        parts.append(f"<br><b>First strict hit at rank:</b> {e(str(r.get('first_hit_rank') or 'none'))}</p>")
-        if r["retrieved"]:
-            parts.append("<ol>")
-            for p in r["retrieved"][:5]:
-                cls = ' class="hit"' if p["hit"] else ""
-                score = "" if p["score"] is None else f"{p['score']:.3f}"
-                parts.append(
-                    f"<li{cls}><code>{e(p['chunk_id'])}</code> {e(score)} {'HIT ' if p['hit'] else ''}"
-                    f"<span class=small>{e(_shorten(p['snippet'], 140))}</span></li>"
-                )
-            parts.append("</ol>")
-        parts.append("</div>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+def _html_by_lang(report: Report) -> list[str]:
+    if not report.by_lang:
+        return []
+    e = html.escape
+    langs = list(report.by_lang)
+    parts = ["<h2>By language</h2><table><tr><th>metric</th>",
+             "".join(f"<th>{e(lang)}</th>" for lang in langs) + "</tr>"]
+    for name, m in report.metrics.items():
+        parts.append(f"<tr><td>{e(name)}</td>")
+        for lang in langs:
+            s = report.by_lang[lang].get(name, {})
+            v = fmt_value(s.get("value"), m.get("unit", ""), m.get("fraction", True))
+            parts.append(f"<td>{e(v)} <span class=small>n={int(s.get('n', 0))}</span></td>")
+        parts.append("</tr>")
+    parts.append("</table>")
+    return parts
+
+
+def _html_question(r: dict) -> list[str]:
+    """One of the worst questions: question, gold, answer, problems, the top five passages."""
+    e = html.escape
+    golds = r["gold"]["answers"]
+    parts = ['<div class="q">',
+             f"<h3>{e(str(r['id']))} <span class=small>({e(r['lang'])}) score {r['primary']:.3f}</span></h3>",
+             f"<p><b>Question:</b> {e(r['question'])}<br><b>Gold:</b> ",
+             e(" / ".join(golds)) if golds else "<i>(unanswerable)</i>"]
+    if r.get("answer") is not None:
+        refused = " (refused)" if r.get("refused") else ""
+        parts.append(f"<br><b>Answer{refused}:</b> {e(_shorten(r['answer'], 600))}")
+    if r.get("error"):
+        parts.append(f"<br><b>Error:</b> {e(r['error'])}")
+    if r.get("unsupported_figures"):
+        parts.append(f"<br><b>Unsupported figures:</b> {e(', '.join(r['unsupported_figures']))}")
+    parts.append(f"<br><b>First strict hit at rank:</b> {e(str(r.get('first_hit_rank') or 'none'))}</p>")
+    if r["retrieved"]:
+        parts.append("<ol>")
+        for p in r["retrieved"][:5]:
+            cls = ' class="hit"' if p["hit"] else ""
+            score = "" if p["score"] is None else f"{p['score']:.3f}"
+            parts.append(
+                f"<li{cls}><code>{e(p['chunk_id'])}</code> {e(score)} {'HIT ' if p['hit'] else ''}"
+                f"<span class=small>{e(_shorten(p['snippet'], 140))}</span></li>"
+            )
+        parts.append("</ol>")
+    parts.append("</div>")
+    return parts

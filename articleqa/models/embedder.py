@@ -355,12 +355,7 @@ def embedding_dim(model: "SentenceTransformer") -> int:
 def embed_passages(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str],
                    batch_size: int = 32) -> np.ndarray:
     """float32 [n, dim] L2-normalised passage vectors (``passage: `` prefix)."""
-    texts = list(texts)
-    if not texts:
-        return np.zeros((0, embedding_dim(model)), np.float32)
-    vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                        show_progress_bar=False, **_prefix(model, "passage"))
-    return np.ascontiguousarray(vecs, dtype=np.float32)
+    return _encode(model, texts, batch_size, "passage")
 
 
 def embed_query(model: "SentenceTransformer", text: str) -> np.ndarray:
@@ -371,11 +366,16 @@ def embed_query(model: "SentenceTransformer", text: str) -> np.ndarray:
 def embed_queries(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str],
                   batch_size: int = 32) -> np.ndarray:
     """float32 [n, dim] L2-normalised query vectors (``query: `` prefix), batched (eval harnesses)."""
+    return _encode(model, texts, batch_size, "query")
+
+
+def _encode(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str], batch_size: int,
+            kind: str) -> np.ndarray:
     texts = list(texts)
     if not texts:
         return np.zeros((0, embedding_dim(model)), np.float32)
     vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                        show_progress_bar=False, **_prefix(model, "query"))
+                        show_progress_bar=False, **_prefix(model, kind))
     return np.ascontiguousarray(vecs, dtype=np.float32)
 
 

@@ -55,11 +55,15 @@ def squad_f1(prediction: str, ground_truth: str) -> float:
     prediction_tokens = normalize_answer(prediction).split()
     ground_truth_tokens = normalize_answer(ground_truth).split()
     common = Counter(prediction_tokens) & Counter(ground_truth_tokens)
-    num_same = sum(common.values())
-    if num_same == 0:
+    return _f1(sum(common.values()), len(prediction_tokens), len(ground_truth_tokens))
+
+
+def _f1(overlap: int, n_prediction: int, n_gold: int) -> float:
+    """Harmonic mean of overlap / n_prediction and overlap / n_gold (0 without overlap)."""
+    if overlap == 0:
         return 0.0
-    precision = num_same / len(prediction_tokens)
-    recall = num_same / len(ground_truth_tokens)
+    precision = overlap / n_prediction
+    recall = overlap / n_gold
     return (2 * precision * recall) / (precision + recall)
 
 
@@ -137,11 +141,7 @@ def cmrc_f1(prediction: str, answer: str) -> float:
     ans_segs = mixed_segmentation(answer, rm_punc=True)
     prediction_segs = mixed_segmentation(prediction, rm_punc=True)
     _, lcs_len = find_lcs(ans_segs, prediction_segs)
-    if lcs_len == 0:
-        return 0.0
-    precision = lcs_len / len(prediction_segs)
-    recall = lcs_len / len(ans_segs)
-    return (2 * precision * recall) / (precision + recall)
+    return _f1(lcs_len, len(prediction_segs), len(ans_segs))
 
 
 def cmrc_em(prediction: str, answer: str) -> float:
