@@ -4,14 +4,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 
-from interfaces.cli import main
 from articleqa.settings import load_settings
+from interfaces.cli import main
 from eval.datasets import article_paths, load_questions, questions_path
 from eval.index import ensure_index
 
 SEED_Q = str(questions_path("seed"))
 SEED_A = [str(p) for p in article_paths("seed")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_cache(tmp_path_factory):
+    """Eval indexes go to a temporary cache; the converted models (and tiktoken files) are the user's model cache,
+    linked rather than built again."""
+    real = load_settings().cache_dir
+    cache = tmp_path_factory.mktemp("cache")
+    for name in ("models", "tiktoken"):
+        (real / name).mkdir(parents=True, exist_ok=True)
+        (cache / name).symlink_to(real / name, target_is_directory=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ARTICLEQA_CACHE", str(cache))
+        yield cache
 
 
 def _eval(capsys, *args: str) -> tuple[int, str, str]:
@@ -63,12 +78,13 @@ def test_eval_extractive_with_unanswerables(tmp_path, capsys):
     assert not any(r["error"] for r in data["rows"])
 
 
-def test_evaluate_interrupted_returns_partial(tmp_path):
+def test_evaluate_interrupted_returns_partial(tmp_path, private_cache):
     from eval import evaluate
     from qa.assistant import Assistant
 
     settings = load_settings()
     index_dir = ensure_index(SEED_A, settings)
+    assert index_dir.is_relative_to(private_cache)
     questions = load_questions(SEED_Q)
     with Assistant.open(index_dir, settings) as assistant:
         calls = {"n": 0}
