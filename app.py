@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from articleqa.settings import Settings, load_settings  # noqa: E402
+from articleqa.settings import Settings, SettingsError, load_settings  # noqa: E402
 
 
 def build_app(settings: Settings | None = None):
@@ -32,7 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         from interfaces.cli import main as cli_main
 
         return cli_main(["serve", *argv])
-    serve(load_settings())
+    try:
+        settings = load_settings()
+    except SettingsError as e:  # a typo in articleqa.toml or an ARTICLEQA_ variable: one line, no traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    serve(settings)
     return 0
 
 

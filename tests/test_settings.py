@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 from articleqa.settings import Settings, SettingsError, load_settings
+from tests.datapaths import REPO
 
 
 @pytest.fixture
@@ -97,3 +98,10 @@ def test_cli_prints_the_error_in_one_line(in_tmp):
                          text=True, timeout=120)
     assert run.returncode == 2, run
     assert run.stderr.strip() == "error: articleqa.toml: 'answer.mod': unknown setting"
+
+
+def test_web_app_prints_the_error_in_one_line(in_tmp):
+    (in_tmp / "articleqa.toml").write_text("[server]\nprot = 7861\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, str(REPO / "app.py")], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run
+    assert run.stderr.strip() == "error: articleqa.toml: 'server.prot': unknown setting"
