@@ -28,7 +28,9 @@ SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with sample_server(tmp_path_factory, "api", **{"answer.mode": "extractive", "server.upload_max_mb": 1}) as srv:
+    # five answers at a time, so that simultaneous requests really run together in the app
+    with sample_server(tmp_path_factory, "api", **{"answer.mode": "extractive", "server.upload_max_mb": 1,
+                                                    "server.concurrency": 5}) as srv:
         yield srv
 
 
