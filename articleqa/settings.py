@@ -56,6 +56,24 @@ class IndexSettings(BaseModel):
     max_file_mb: float = 20.0
 
 
+class StoreSettings(BaseModel):
+    # "" = the embedded FAISS + SQLite index in ``index_dir``; "postgresql://..." = PostgreSQL with pgvector
+    # (``articleqa db start`` prints a local one; env ARTICLEQA_STORE__URL).
+    url: str = ""
+    collection: str = "default"  # where `ingest` puts articles
+    search_collections: list[str] = []  # what ask/chat/serve/eval search; empty = every collection
+    # pgvector HNSW (cosine): built with these, searched with ef_search candidates; filtered searches keep scanning
+    # the graph (iterative index scan) until k rows pass the WHERE clause or max_scan_tuples were visited.
+    hnsw_m: int = 16
+    hnsw_ef_construction: int = 64
+    ef_search: int = 100
+    iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
+    max_scan_tuples: int = 20000
+    # A filter that leaves at most this many chunks is searched exactly (both backends), not through the index.
+    exact_below: int = 5000
+    connect_timeout: int = 10
+
+
 class RetrievalSettings(BaseModel):
     top_k: int = 5
     candidates: int = 50
@@ -109,6 +127,7 @@ class Settings(BaseSettings):
     models: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     index: IndexSettings = IndexSettings()
+    store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
