@@ -131,8 +131,11 @@ class BM25Corpus:
                 scores += self.title_weight * title[self._chunk_article]
         return scores, coverage
 
-    def search(self, query: str, n: int) -> KeywordHits:
+    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> KeywordHits:
+        """The ``n`` best chunks; ``allowed`` (a bool per chunk, in ``self.ids`` order) restricts the ranking."""
         scores, coverage = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         nz = np.flatnonzero(scores > 0)
         if nz.size == 0:
             return KeywordHits(ranked=[], scores={}, coverage=coverage)
@@ -164,8 +167,21 @@ class KeywordIndex:
                 self._state = state
             return state[1]
 
-    def search(self, query: str, n: int) -> KeywordHits:
-        return self.corpus().search(query, n)
+    def search(self, query: str, n: int, filters=None, article_meta: dict | None = None,
+               also: Sequence[str] = ()) -> KeywordHits:
+        """BM25 hits; with ``filters`` (a SearchFilter) only chunks of matching articles (``article_meta``: id ->
+        ``list_articles()`` row) are ranked. A store with its own keyword search (PostgreSQL) answers itself."""
+        own = getattr(self.store, "keyword_search", None)
+        if own is not None:
+            ranked, scores, coverage = own(query, n, filters, also)
+            return KeywordHits(ranked=ranked, scores=scores, coverage=coverage)
+        corpus = self.corpus()
+        allowed = None
+        if filters is not None and not filters.is_empty():
+            ok = {a for a, row in (article_meta or {}).items() if filters.matches(row)}
+            allowed = np.fromiter((cid.rsplit(":", 1)[0] in ok for cid in corpus.ids), dtype=bool,
+                                  count=len(corpus.ids))
+        return corpus.search(query, n, allowed)
 
 
 def build_corpus(chunks: Iterable[Chunk], titles: dict[str, str] | None = None) -> BM25Corpus:
