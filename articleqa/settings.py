@@ -69,6 +69,7 @@ class StoreSettings(BaseModel):
     ef_search: int = 100
     iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
     max_scan_tuples: int = 20000
+    build_memory: str = "512MB"  # maintenance_work_mem while building the HNSW index (it should hold the graph)
     # A filter that leaves at most this many chunks is searched exactly (both backends), not through the index.
     exact_below: int = 5000
     connect_timeout: int = 10

@@ -626,7 +626,10 @@ class FaissSqliteStore(Store):
         sel = faiss.IDSelectorBatch(allowed)
         sub = faiss.downcast_index(self._index.index)
         if isinstance(sub, faiss.IndexHNSW):
-            params_ = faiss.SearchParametersHNSW(sel=sel, efSearch=max(int(self.settings.index.hnsw_ef_search), k))
+            # The graph walk only keeps allowed rows: widen it as the filter narrows (2k / share of rows allowed).
+            widen = int(2 * k * self._index.ntotal / allowed.size)
+            ef = max(int(self.settings.index.hnsw_ef_search), k, min(widen, 16 * 1024))
+            params_ = faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
         elif isinstance(sub, faiss.IndexIVF):
             params_ = faiss.SearchParametersIVF(sel=sel, nprobe=int(self.settings.index.ivf_nprobe))
         else:

@@ -81,10 +81,16 @@ def migrate(conn) -> tuple[int, int]:
     return before, SCHEMA_VERSION
 
 
-def set_dimension(conn, dim: int, store_settings) -> None:
-    """Give the (empty) vector column its dimension and build the HNSW cosine index on it."""
+def set_dimension(conn, dim: int) -> None:
+    """Give the (empty) vector column its dimension; the HNSW index follows with `build_index`."""
     conn.execute("DROP INDEX IF EXISTS aq_chunks_hnsw")
     conn.execute(f"ALTER TABLE aq_chunks ALTER COLUMN embedding TYPE vector({int(dim)})")
+
+
+def build_index(conn, store_settings) -> None:
+    """Build the HNSW cosine index over the rows there (pgvector builds far faster than it inserts one by one:
+    0.66 vs 2.4 ms a row at 16 dimensions on this loaded 2-core machine)."""
+    conn.execute(f"SET LOCAL maintenance_work_mem = '{store_settings.build_memory}'")
     conn.execute(
         "CREATE INDEX aq_chunks_hnsw ON aq_chunks USING hnsw (embedding vector_cosine_ops) "
         f"WITH (m = {int(store_settings.hnsw_m)}, ef_construction = {int(store_settings.hnsw_ef_construction)})"

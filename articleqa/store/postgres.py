@@ -96,6 +96,7 @@ class PostgresStore(Store):
         self._read_only = read_only
         self._lock = threading.RLock()
         self._in_txn = False
+        self._build_at_commit = False  # the first load after init/clear builds the HNSW index once, at commit
         self._closed = False
 
     @classmethod
@@ -178,6 +179,9 @@ class PostgresStore(Store):
         with self._lock:
             if not self._in_txn:
                 return
+            if self._build_at_commit:
+                pg_schema.build_index(self._conn, self.settings.store)
+                self._build_at_commit = False
             commits = int((self._q("SELECT value FROM aq_meta WHERE key = 'commits'").fetchone() or [0])[0]) + 1
             for k, v in (("version", uuid.uuid4().hex), ("commits", commits), ("updated_at", time.time())):
                 self._q("INSERT INTO aq_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -190,6 +194,7 @@ class PostgresStore(Store):
             if self._in_txn:
                 self._q("ROLLBACK")
                 self._in_txn = False
+                self._build_at_commit = False
 
     def close(self) -> None:
         with self._lock:
@@ -210,7 +215,8 @@ class PostgresStore(Store):
                              "AND attname = 'embedding'").fetchone()[0]
             index = self._q("SELECT to_regclass('aq_chunks_hnsw') IS NOT NULL").fetchone()[0]
             if typmod != dim or not index:
-                pg_schema.set_dimension(self._conn, dim, self.settings.store)
+                pg_schema.set_dimension(self._conn, dim)
+                self._build_at_commit = True
             self.set_meta({"dim": int(dim)})
         elif have != dim:
             raise StoreError(f"vectors have dimension {dim}, the index has {have}")

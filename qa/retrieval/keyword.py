@@ -21,8 +21,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from articleqa.tokens import ENGLISH_STOPWORDS, normalize, stem, tokenize  # noqa: F401 ng else word)
-    return [t for t in out if t]
+from articleqa.tokens import ENGLISH_STOPWORDS, normalize, stem, tokenize  # noqa: F401 (re-exported)
+from articleqa.types import Chunk
 
 
 def document_text(chunk: Chunk, title: str = "") -> str:
