@@ -125,9 +125,14 @@ class PostgresStore(Store):
 
     # ------------------------------------------------------------------ meta / version
     def _q(self, sql: str, params: Any = None):
+        import psycopg
+
         if self._closed:
             raise StoreError("the store is closed")
-        return self._conn.execute(sql, params)
+        try:
+            return self._conn.execute(sql, params)
+        except psycopg.OperationalError as e:  # the server went away, the connection broke
+            raise StoreError(f"{redact(self.url)}: {' '.join(str(e).split())}") from e
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -345,7 +350,7 @@ class PostgresStore(Store):
         order = "(embedding <=> %s) + 0" if exact else "embedding <=> %s"  # "+ 0": no index can serve it
         sql = (f"SELECT id, 1 - (embedding <=> %s) FROM aq_chunks WHERE {where} ORDER BY {order} LIMIT %s")
         with self._conn.transaction():  # SET LOCAL lasts until the end of this (sub)transaction
-            self._q(f"SET LOCAL hnsw.ef_search = {max(int(st.ef_search), int(k))}")
+            self._q(f"SET LOCAL hnsw.ef_search = {min(max(int(st.ef_search), int(k)), 1000)}")  # pgvector's max
             self._q(f"SET LOCAL hnsw.iterative_scan = {st.iterative_scan}")
             self._q(f"SET LOCAL hnsw.max_scan_tuples = {int(st.max_scan_tuples)}")
             rows = self._q(sql, [q, *params, q, int(k)]).fetchall()
