@@ -62,9 +62,24 @@ def _faiss_index(split: str, settings):
     shared = index_dir_for([EVAL / split / "dev" / "articles.jsonl"], settings)
     if (shared / MARKER).exists():
         return open_store(shared, settings, read_only=True)
+    # a finished index of bench/retrieval_table.py (any chunking: both backends get the same chunks)
+    for done in sorted((settings.cache_dir / "bench" / "retrieval").glob(f"{split}-*/.bench-complete")):
+        return open_store(done.parent, settings, read_only=True)
     cache = settings.cache_dir / "bench" / "pg-faiss"
     cache.mkdir(parents=True, exist_ok=True)
     return rt.index_for(split, settings, cache)[0]
+
+
+def _query_cache(settings):
+    """Our query-vector cache, seeded with bench/retrieval_table.py's (same file names: split + embedder)."""
+    import shutil
+
+    cache = settings.cache_dir / "bench" / "pg-queries"
+    cache.mkdir(parents=True, exist_ok=True)
+    for npz in (settings.cache_dir / "bench" / "retrieval").glob("*-queries-*.npz"):
+        if not (cache / npz.name).exists():
+            shutil.copyfile(npz, cache / npz.name)
+    return cache
 
 
 def _hybrid(dense, hits, settings) -> list[str]:
@@ -107,8 +122,7 @@ def retrieval_split(split: str, settings, server_url: str, sample: int, seed: in
     norm = {cid: normalize_for_match(c.text) for cid, c in chunks.items()}
     texts = {a["id"]: local.get_article(a["id"]).text for a in local.list_articles()}
     corpus = BM25Corpus(list(chunks.values()), {a["id"]: a["title"] for a in local.list_articles()})
-    cache = settings.cache_dir / "bench" / "pg-queries"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = _query_cache(settings)
     vecs = query_vectors(questions, settings, cache, split)
     n = settings.retrieval.candidates
     stats = {b: {"n": 0, "h1": 0, "h5": 0} for b in ("faiss", "postgres")}
@@ -152,11 +166,11 @@ def render_retrieval(res: dict) -> str:
                          "diff", "PG dense p50 ms", "PG BM25 p50 ms", "PG BM25 p95 ms"], rows)
 
 
-def _real_vectors(settings):
+def _real_vectors(settings, splits: list[str]):
     import numpy as np
 
     vecs = []
-    for split in SPLITS:
+    for split in splits:
         store = _faiss_index(split, settings)
         ids = [c.id for c in store.iter_chunks()]
         vecs.append(np.asarray(store.get_vectors(ids), dtype=np.float32))
@@ -164,17 +178,16 @@ def _real_vectors(settings):
     return np.concatenate(vecs)
 
 
-def _query_set(settings, count: int):
+def _query_set(settings, count: int, splits: list[str]):
     import numpy as np
 
     from bench.retrieval_table import query_vectors
 
-    cache = settings.cache_dir / "bench" / "pg-queries"
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = _query_cache(settings)
     out = []
-    for split in SPLITS:
+    for split in splits:
         rows = read_jsonl(EVAL / split / "dev" / "questions.jsonl")
-        picked = random.Random(11).sample(rows, min(count // len(SPLITS), len(rows)))
+        picked = random.Random(11).sample(rows, min(count // len(splits), len(rows)))
         out.append(query_vectors(picked, settings, cache, split))
     return np.concatenate(out)
 
@@ -253,15 +266,16 @@ def _faiss_ivf(vectors, queries, truth) -> dict:
             "recall@10": sum(recalls) / len(recalls), "nlist": nlist}
 
 
-def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int]) -> dict:
+def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int], splits: list[str]) -> dict:
     import numpy as np
 
     from articleqa.store import SearchFilter
     from articleqa.store.postgres import PostgresStore
     from bench.search_scale import _synthetic
 
-    vectors = _synthetic(_real_vectors(settings), n)
-    queries = _query_set(settings, n_queries)
+    real = _real_vectors(settings, splits)
+    vectors = _synthetic(real, n)
+    queries = _query_set(settings, n_queries, splits)
     truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
     url = _fresh_db(server_url, f"bench_scale_{n}")
     load = _bulk_load(url, settings, vectors)
@@ -281,7 +295,8 @@ def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int]
         rows["filter 1% (exact, default)"] = _measure(store, queries, rtruth, f)
         store.settings = s.with_overrides({"store.exact_below": 0})
         rows["filter 1% (HNSW iterative scan)"] = _measure(store, queries, rtruth, f)
-    return {"n": n, "dim": int(vectors.shape[1]), "load": load, "postgres": rows,
+    return {"n": n, "dim": int(vectors.shape[1]), "real": int(min(n, len(real))),
+            "queries": int(len(queries)), "load": load, "postgres": rows,
             "faiss_ivf": _faiss_ivf(vectors, queries, truth)}
 
 
@@ -289,7 +304,8 @@ def render_scale(res: dict) -> str:
     out = []
     for r in res["sizes"]:
         ld, m = r["load"], r["postgres"]
-        out.append(f"**{r['n']:,} chunks** ({r['dim']} dimensions; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
+        out.append(f"**{r['n']:,} chunks** ({r['real']:,} real chunk vectors of {', '.join(res['splits'])} dev, the rest "
+                   f"noisy copies; {r['queries']} real dev questions; {r['dim']} dimensions; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
                    f"{ld['copy_s']:.0f} s + HNSW build {ld['build_s']:.0f} s = {ld['load_rows_per_s']:.0f} chunks/s; "
                    f"HNSW index {ld['hnsw_mib']:.0f} MiB, table + indexes {ld['table_mib']:.0f} MiB.\n")
         rows = [[k, v["p50_ms"], v["p95_ms"], v["recall@10"]] for k, v in m.items()]
@@ -317,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "retrieval":
         res["splits"] = {s: retrieval_split(s, settings, server, args.sample, args.seed) for s in args.splits}
         return publish(res, render_retrieval, args.json_out)
-    res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef) for n in args.sizes]
+    res["splits"] = args.splits
+    res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef, args.splits) for n in args.sizes]
     return publish(res, render_scale, args.json_out)
 
 
