@@ -305,7 +305,8 @@ def render_scale(res: dict) -> str:
     for r in res["sizes"]:
         ld, m = r["load"], r["postgres"]
         out.append(f"**{r['n']:,} chunks** ({r['real']:,} real chunk vectors of {', '.join(res['splits'])} dev, the rest "
-                   f"noisy copies; {r['queries']} real dev questions; {r['dim']} dimensions; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
+                   f"noisy copies; {r['queries']} real dev questions; {r['dim']} dimensions; HNSW m {res['hnsw']['m']}, "
+                   f"ef_construction {res['hnsw']['ef_construction']}; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
                    f"{ld['copy_s']:.0f} s + HNSW build {ld['build_s']:.0f} s = {ld['load_rows_per_s']:.0f} chunks/s; "
                    f"HNSW index {ld['hnsw_mib']:.0f} MiB, table + indexes {ld['table_mib']:.0f} MiB.\n")
         rows = [[k, v["p50_ms"], v["p95_ms"], v["recall@10"]] for k, v in m.items()]
@@ -334,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         res["splits"] = {s: retrieval_split(s, settings, server, args.sample, args.seed) for s in args.splits}
         return publish(res, render_retrieval, args.json_out)
     res["splits"] = args.splits
+    res["hnsw"] = {"m": settings.store.hnsw_m, "ef_construction": settings.store.hnsw_ef_construction}
     res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef, args.splits) for n in args.sizes]
     return publish(res, render_scale, args.json_out)
 
