@@ -24,7 +24,8 @@ def big_article(j: int) -> tuple[Article, list[Chunk]]:
 @pytest.mark.parametrize("backend,kind", [("faiss", "flat"), ("faiss", "hnsw"), ("postgres", "")])
 def test_one_percent_filter_on_100k_chunks_returns_k(tmp_path, request, backend, kind):
     url = request.getfixturevalue("pg_url") if backend == "postgres" else None
-    settings = backend_settings(backend, tmp_path, url, **{"store.exact_below": 0, "index.kind": kind or "flat"})
+    settings = backend_settings(backend, tmp_path, url, **{"store.exact_below": 0, "index.kind": kind or "flat",
+                                                           "store.hnsw_m": 16, "store.hnsw_ef_construction": 64})
     rng = np.random.default_rng(5)
     vectors = {}
     with open_store(None, settings, create=True) as st:
