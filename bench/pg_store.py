@@ -266,7 +266,8 @@ def _faiss_ivf(vectors, queries, truth) -> dict:
             "recall@10": sum(recalls) / len(recalls), "nlist": nlist}
 
 
-def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int], splits: list[str]) -> dict:
+def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int], splits: list[str],
+               reuse: bool = False) -> dict:
     import numpy as np
 
     from articleqa.store import SearchFilter
@@ -277,8 +278,13 @@ def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int]
     vectors = _synthetic(real, n)
     queries = _query_set(settings, n_queries, splits)
     truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-    url = _fresh_db(server_url, f"bench_scale_{n}")
-    load = _bulk_load(url, settings, vectors)
+    if reuse:  # the database a previous run loaded (same vectors: the synthetic ones are seeded)
+        from articleqa.store import pg_server
+
+        url, load = pg_server.with_database(server_url, f"bench_scale_{n}"), {"reused": True}
+    else:
+        url = _fresh_db(server_url, f"bench_scale_{n}")
+        load = _bulk_load(url, settings, vectors)
     print(f"[{n}] loaded: {load}", file=sys.stderr, flush=True)
     rows = {}
     for ef in efs:
@@ -304,6 +310,9 @@ def render_scale(res: dict) -> str:
     out = []
     for r in res["sizes"]:
         ld, m = r["load"], r["postgres"]
+        if ld.get("reused"):
+            ld = {"copy_s": float("nan"), "build_s": float("nan"), "load_rows_per_s": float("nan"),
+                  "hnsw_mib": float("nan"), "table_mib": float("nan")}
         out.append(f"**{r['n']:,} chunks** ({r['real']:,} real chunk vectors of {', '.join(res['splits'])} dev, the rest "
                    f"noisy copies; {r['queries']} real dev questions; {r['dim']} dimensions; HNSW m {res['hnsw']['m']}, "
                    f"ef_construction {res['hnsw']['ef_construction']}; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
@@ -326,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", nargs="+", type=int, default=[100_000])
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--ef", nargs="+", type=int, default=[40, 100, 200])
+    ap.add_argument("--reuse", action="store_true", help="scale: query the database a previous run loaded")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
     settings = _settings()
@@ -336,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         return publish(res, render_retrieval, args.json_out)
     res["splits"] = args.splits
     res["hnsw"] = {"m": settings.store.hnsw_m, "ef_construction": settings.store.hnsw_ef_construction}
-    res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef, args.splits) for n in args.sizes]
+    res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef, args.splits, args.reuse) for n in args.sizes]
     return publish(res, render_scale, args.json_out)
 
 
