@@ -102,3 +102,17 @@ def test_export_and_import_between_backends_keep_vectors(pg_settings, pg_url, tm
         assert b.check() == [] and c.check() == []
         assert b.get_source(a.list_sources()[0]["path"]) == {**a.list_sources()[0],
                                                               "ingested_at": b.list_sources()[0]["ingested_at"]}
+
+
+def test_unchanged_file_into_another_collection_moves_without_embedding(pg_settings, tmp_path):
+    lake = sample("cmrc2018-DEV_1933")
+    path = write(tmp_path / "a.jsonl", lake)
+    assert ingest_paths([path], settings=pg_settings, collection="lakes").added == 1
+    again = ingest_paths([path], settings=pg_settings, collection="lakes")
+    assert again.unchanged == 1 and again.chunks == 0
+    moved = ingest_paths([path], settings=pg_settings, collection="archive")
+    assert moved.updated == 1 and moved.chunks == 0  # nothing embedded again
+    with open_store(None, pg_settings) as st:
+        assert st.get_article(lake["id"]).collection == "archive"
+        assert st.list_collections() == [{"name": "archive", "n_articles": 1, "n_chunks": st.meta["n_chunks"]}]
+        assert st.check() == []
