@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from articleqa.settings import Settings
-from articleqa.store import SearchFilter, open_store
+from articleqa.store import SearchFilter, StoreError, open_store
 from ingest import ingest_paths
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "articles.jsonl"
@@ -116,3 +116,32 @@ def test_unchanged_file_into_another_collection_moves_without_embedding(pg_setti
         assert st.get_article(lake["id"]).collection == "archive"
         assert st.list_collections() == [{"name": "archive", "n_articles": 1, "n_chunks": st.meta["n_chunks"]}]
         assert st.check() == []
+
+
+def test_killed_ingest_leaves_nothing_and_frees_the_writer_lock(pg_settings, pg_url, tmp_path):
+    import signal
+
+    lake, station = sample("cmrc2018-DEV_1933"), sample("cmrc2018-DEV_1989")
+    ingest_paths([write(tmp_path / "a.jsonl", lake)], settings=pg_settings)
+    env = dict(os.environ, ARTICLEQA_STORE__URL=pg_url, ARTICLEQA_DEBUG_COMMIT_PAUSE="before-commit:120")
+    proc = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "ingest", str(write(tmp_path / "b.jsonl", station))],
+                            env=env, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
+    try:
+        for line in proc.stderr:  # wait until everything is written and the transaction is still open
+            if "paused at before-commit" in line:
+                break
+        assert proc.poll() is None
+        with open_store(None, pg_settings) as other:
+            with pytest.raises(StoreError, match="another process is writing"):
+                other.begin()
+            assert other.get_article(station["id"]) is None  # uncommitted: invisible
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with open_store(None, pg_settings) as st:
+        assert st.get_article(station["id"]) is None and [a["id"] for a in st.list_articles()] == [lake["id"]]
+        assert st.check() == []
+        st.begin()  # the lock went with the killed connection
+        st.rollback()

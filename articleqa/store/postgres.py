@@ -21,6 +21,7 @@ import numpy as np
 
 from articleqa.store import pg_keyword, pg_schema
 from articleqa.store.base import Store, StoreError
+from articleqa.store.faiss_sqlite import _debug_pause
 from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter, iso_date
 from articleqa.types import Article, Chunk
 
@@ -191,6 +192,7 @@ class PostgresStore(Store):
             for k, v in (("version", uuid.uuid4().hex), ("commits", commits), ("updated_at", time.time())):
                 self._q("INSERT INTO aq_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                         (k, _jsonb(v)))
+            _debug_pause("before-commit")  # test hook, see faiss_sqlite.py
             self._q("COMMIT")
             self._in_txn = False
 
