@@ -68,6 +68,28 @@ class IndexSettings(Section):
     max_file_mb: float = 20.0
 
 
+class StoreSettings(Section):
+    # "" = the embedded FAISS + SQLite index in ``index_dir``; "postgresql://..." = PostgreSQL with pgvector
+    # (``articleqa db start`` prints a local one; env ARTICLEQA_STORE__URL).
+    url: str = ""
+    collection: str = "default"  # where `ingest` puts articles
+    search_collections: list[str] = []  # what ask/chat/serve/eval search; empty = every collection
+    # pgvector HNSW (cosine): built with these, searched with ef_search candidates; filtered searches keep scanning
+    # the graph (iterative index scan) until k rows pass the WHERE clause or max_scan_tuples were visited.
+    # Measured at 100k chunks (docs/benchmarks.md; tuned and reported on the same 300 DRCD dev questions):
+    # m 16 / ef_construction 64 -> recall@10 0.891 at ef_search 100 (p50 12 ms), 0.921 at 200;
+    # m 32 / ef_construction 128 -> 0.9997 at ef_search 100 (p50 23 ms), for a 3x longer build (227 vs 74 s).
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 128
+    ef_search: int = 100
+    iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
+    max_scan_tuples: int = 20000
+    build_memory: str = "512MB"  # maintenance_work_mem while building the HNSW index (it should hold the graph)
+    # A filter that leaves at most this many chunks is searched exactly (both backends), not through the index.
+    exact_below: int = 5000
+    connect_timeout: int = 10
+
+
 class RetrievalSettings(Section):
     top_k: int = 5
     candidates: int = 50
@@ -121,6 +143,7 @@ class Settings(BaseSettings):
     models: ModelSettings = ModelSettings()
     chunking: ChunkSettings = ChunkSettings()
     index: IndexSettings = IndexSettings()
+    store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()

@@ -17,6 +17,7 @@ class Article:
     lang: str = ""  # zh-Hant, zh-Hans, en
     path: str = ""  # the file it came from
     content_hash: str = ""
+    collection: str = ""  # the knowledge base it belongs to ("" = settings.store.collection at ingest)
     headings: list[str] = field(default_factory=list)  # section headings the cleaner found; the chunker uses them
 
     def to_dict(self) -> dict[str, Any]:

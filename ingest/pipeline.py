@@ -134,6 +134,12 @@ def _expand(paths: Iterable[str | Path], report: IngestReport) -> list[Path]:
     return out
 
 
+def _in_collection(store, src: dict[str, Any], collection: str) -> bool:
+    """Whether every stored article of a manifest entry is in ``collection`` already."""
+    arts = (store.get_article(a) for a in src["article_ids"])
+    return all(a is None or a.collection == collection for a in arts)
+
+
 def ingest_paths(
     paths: Sequence[str | Path] | str | Path,
     index_dir: str | Path | None = None,
@@ -141,12 +147,14 @@ def ingest_paths(
     progress: Progress | None = None,
     prune: bool = False,
     rebuild: bool = False,
+    collection: str | None = None,
 ) -> IngestReport:
     """Ingest files/directories into the index at ``index_dir`` (default ``settings.index_dir``).
 
     Raises IndexMismatch (index built with another embedder/chunking; nothing changed) and StoreError (the index
     cannot be opened or is being written by another process). Bad input files do not raise: they are listed in
-    ``report.failed``."""
+    ``report.failed``. Articles go into ``collection`` (default ``settings.store.collection``); an unchanged file
+    ingested into another collection moves its articles there (no re-embedding)."""
     from articleqa.models.tokenizer import get_encoding
     from articleqa.settings import load_settings
     from articleqa.store import open_store
@@ -161,6 +169,7 @@ def ingest_paths(
     files = _expand(paths, report)
     report.files = len(files)
     encoding = get_encoding(settings)
+    collection = collection or settings.store.collection
 
     with open_store(index_dir, settings, create=True) as store:
         store.begin()  # take the writer role now: a concurrent ingest fails before any work
@@ -184,7 +193,7 @@ def ingest_paths(
                 report.failed.append((key, f"{key}: cannot read ({e.strerror or e})"))
                 continue
             src = store.get_source(key)
-            if src and src["complete"] and src["file_hash"] == digest:
+            if src and src["complete"] and src["file_hash"] == digest and _in_collection(store, src, collection):
                 report.unchanged += len(src["article_ids"])
                 continue
             complete = True
@@ -207,7 +216,7 @@ def ingest_paths(
                 continue
             plan = _FilePlan(key=key, digest=digest, complete=complete)
             for art in articles:
-                art.path = key
+                art.path, art.collection = key, collection
                 h = art.content_hash = text_hash(art.text)
                 if h in seen_hash:  # the same text already came from an earlier file or line of this run
                     report.duplicates += 1
@@ -217,8 +226,8 @@ def ingest_paths(
                     art.id = f"{art.id}~{h[:8]}"
                 old = store.get_article(art.id)
                 if old is not None and old.content_hash == h and old.title == art.title:
-                    if (old.source, old.url, old.date, old.author, old.lang) != \
-                            (art.source, art.url, art.date, art.author, art.lang):
+                    if (old.source, old.url, old.date, old.author, old.lang, old.collection) != \
+                            (art.source, art.url, art.date, art.author, art.lang, art.collection):
                         plan.reuse.append((art, art.id))  # metadata only: keep the stored chunks and vectors
                     elif src is None or art.id not in src["article_ids"]:
                         report.duplicates += 1  # stored already, from another file

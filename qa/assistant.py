@@ -50,8 +50,10 @@ class Assistant:
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
     def open(cls, index_dir: str | os.PathLike[str] | None = None, settings: Settings | None = None,
-             create: bool = False) -> "Assistant":
-        """Open the index at ``index_dir`` (default ``settings.index_dir``); the chat model loads on first use."""
+             create: bool = False, collections: Sequence[str] | None = None) -> "Assistant":
+        """Open the index at ``index_dir`` (default ``settings.index_dir``; or the PostgreSQL store of
+        ``settings.store.url``), searching ``collections`` (default ``settings.store.search_collections``, empty =
+        all); the chat model loads on first use."""
         from articleqa.models.embedder import load_embedder
         from articleqa.store import open_store
         from qa.retrieval import HybridRetriever
@@ -59,6 +61,8 @@ class Assistant:
         settings = settings or load_settings()
         if index_dir is not None:
             settings = settings.with_overrides({"index_dir": str(index_dir)})
+        if collections:
+            settings = settings.with_overrides({"store.search_collections": list(collections)})
         store = open_store(settings.index_dir, settings, create=create)
         embedder = load_embedder(settings)
         return cls(store, embedder, HybridRetriever(store, embedder, settings), settings)
@@ -97,8 +101,8 @@ class Assistant:
         except Exception:  # noqa: BLE001 - a failed warm-up only costs the first answer some speed
             pass
 
-    def _search(self, query: str, k: int) -> list[Passage]:
-        return self.retriever.search(query, k)
+    def _search(self, query: str, k: int, filters=None) -> list[Passage]:
+        return self.retriever.search(query, k, filters)
 
     @property
     def llm(self):
@@ -106,15 +110,19 @@ class Assistant:
         return self._get_llm()
 
     # -- questions ----------------------------------------------------------------------------------------------
-    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
-        return self.retriever.search(question, k or self.settings.retrieval.top_k)
+    def retrieve(self, question: str, k: int | None = None, filters=None) -> list[Passage]:
+        """Passages for ``question``; ``filters`` (articleqa.store.SearchFilter) replaces the default scope."""
+        return self.retriever.search(question, k or self.settings.retrieval.top_k, filters)
 
-    def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
-        """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive')."""
-        return self.chain.invoke({"question": question, "history": list(history), "mode": mode, "k": k})
+    def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None,
+            filters=None) -> Answer:
+        """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive'), from the
+        articles that pass ``filters`` (a SearchFilter; None = the collections the assistant was opened with)."""
+        return self.chain.invoke({"question": question, "history": list(history), "mode": mode, "k": k,
+                                  "filters": filters})
 
     def stream(self, question: str, history: History = (), mode: str | None = None,
-               k: int | None = None) -> Iterator[dict | Answer]:
+               k: int | None = None, filters=None) -> Iterator[dict | Answer]:
         """Yield ``{"type": "token", "text": ...}`` events while the answer is generated, then the final `Answer`
         (whose text replaces the streamed one: checks may drop sentences or fall back to quoting)."""
         q: queue.Queue = queue.Queue()
@@ -124,7 +132,7 @@ class Assistant:
         def work() -> None:
             try:
                 ans = self.chain.invoke({
-                    "question": question, "history": list(history), "mode": mode, "k": k,
+                    "question": question, "history": list(history), "mode": mode, "k": k, "filters": filters,
                     "on_token": lambda t: q.put({"type": "token", "text": t}), "cancel": cancel,
                 })
                 q.put(ans)

@@ -206,10 +206,14 @@ def _retrieve(ctx: ChainContext):
         n_ctx = ctx.settings.answer.context_passages
         k = max(s.get("k") or ctx.settings.retrieval.top_k, 2 * n_ctx)
         # the passages the model (or the extractive answer) sees come first
-        s["passages"] = order_for_context(s["standalone"], ctx.retrieve(s["standalone"], k), n_ctx)
+        filters = s.get("filters")
+        found = ctx.retrieve(s["standalone"], k) if filters is None else ctx.retrieve(s["standalone"], k, filters)
+        s["passages"] = order_for_context(s["standalone"], found, n_ctx)
         s["timings"]["retrieve"] = time.perf_counter() - t
         s["refuse"] = None
-        if weak_evidence(s["passages"], ctx.settings, s["standalone"]):
+        if not found and filters is not None and not filters.is_empty():
+            s["refuse"] = f"No article matches the filter ({filters.describe()})."
+        elif weak_evidence(s["passages"], ctx.settings, s["standalone"]):
             s["refuse"] = weak_evidence_note(s["passages"], ctx.settings, s["lang"], s["standalone"])
         elif weak_overlap(s["standalone"], s["passages"][:n_ctx], ctx.settings):
             # nothing in the passages is about what the question asks

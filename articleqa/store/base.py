@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from articleqa.store.filters import SearchFilter
 from articleqa.types import Article, Chunk
 
 
@@ -38,8 +39,9 @@ class Store(ABC):
     def delete(self, article_id: str) -> None: ...
 
     @abstractmethod
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk_id, inner product) of the k nearest chunks, best first."""
+    def search(self, vector: np.ndarray, k: int, filters: SearchFilter | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, inner product) of the k nearest chunks that pass ``filters``, best first. The filter is applied
+        inside the search: k results come back whenever k chunks pass it."""
 
     @abstractmethod
     def get_chunks(self, chunk_ids: Iterable[str]) -> list[Chunk]: ...
@@ -110,6 +112,21 @@ class Store(ABC):
     def check(self) -> list[str]:
         """Consistency problems (empty when sound): every chunk has one vector, counts agree, spans are exact."""
         raise NotImplementedError
+
+    def count_matching(self, filters: SearchFilter | None) -> int:
+        """How many chunks pass ``filters``."""
+        raise NotImplementedError
+
+    def list_collections(self) -> list[dict[str, Any]]:
+        """One dict per collection: name, n_articles, n_chunks."""
+        raise NotImplementedError
+
+    def delete_collection(self, name: str) -> list[str]:
+        """Delete every article of collection ``name`` (visible at the next commit); returns their ids."""
+        ids = [a["id"] for a in self.list_articles() if a.get("collection") == name]
+        for aid in ids:
+            self.delete(aid)
+        return ids
 
     def close(self) -> None:  # pragma: no cover - backends override when they hold resources
         pass

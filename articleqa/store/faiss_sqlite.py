@@ -42,6 +42,7 @@ import numpy as np
 
 from articleqa.models.files import atomic_path
 from articleqa.store.base import Store, StoreError
+from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter, iso_date
 from articleqa.types import Article, Chunk
 
 FORMAT = "articleqa-faiss-sqlite/1"
@@ -50,14 +51,18 @@ LOCK_NAME = "write.lock"
 CACHE_PREFIX = "vectors-"
 DEBUG_PAUSE_ENV = "ARTICLEQA_DEBUG_COMMIT_PAUSE"
 
-_ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "date", "author", "lang", "path", "content_hash")
+_ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "date", "author", "lang", "path", "content_hash",
+                   "collection")
+# Columns added after the first release; an index without them gets them when it is next opened for writing.
+_ADDED_COLUMNS = {"collection": f"TEXT NOT NULL DEFAULT '{DEFAULT_COLLECTION}'", "pub_date": "TEXT"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL,
     date TEXT NOT NULL, author TEXT NOT NULL, lang TEXT NOT NULL, path TEXT NOT NULL, content_hash TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL, ingested_at REAL NOT NULL
+    n_chunks INTEGER NOT NULL, ingested_at REAL NOT NULL,
+    collection TEXT NOT NULL DEFAULT 'default', pub_date TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_by_hash ON articles(content_hash);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -162,10 +167,28 @@ class FaissSqliteStore(Store):
             conn.close()
             raise StoreError(f"{db}: not an articleqa index (format {fmt[0] if fmt else 'missing'}, expected {FORMAT})")
         store = cls(index_dir, settings, conn, read_only=read_only)
+        store._upgrade_columns()
         if not read_only:
             store._remove_stale_temp_files()
         store._load_index()
         return store
+
+    def _upgrade_columns(self) -> None:
+        """Add the collection/pub_date columns to an index made before them (read-only: read them as defaults)."""
+        have = {r[1] for r in self._conn.execute("PRAGMA table_info(articles)")}
+        missing = [c for c in _ADDED_COLUMNS if c not in have]
+        self._article_cols = [f if f in have or not self._read_only else f"'{DEFAULT_COLLECTION}' AS {f}"
+                              for f in _ARTICLE_FIELDS]
+        self._pub_date_col = "pub_date" if "pub_date" in have or not self._read_only else "NULL AS pub_date"
+        if not missing or self._read_only:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        for col in missing:
+            self._conn.execute(f"ALTER TABLE articles ADD COLUMN {col} {_ADDED_COLUMNS[col]}")
+        rows = self._conn.execute("SELECT id, date FROM articles").fetchall()
+        self._conn.executemany("UPDATE articles SET pub_date = ? WHERE id = ?",
+                               [(iso_date(d) or None, i) for i, d in rows])
+        self._conn.execute("COMMIT")
 
     # ------------------------------------------------------------------ meta / version
     def _meta_rows(self) -> dict[str, Any]:
@@ -445,11 +468,12 @@ class FaissSqliteStore(Store):
             elif vectors.shape[1] != dim:
                 raise StoreError(f"{article.id}: vectors have dimension {vectors.shape[1]}, the index has {dim}")
             self._delete_rows(article.id, keep_sources=True)
-            row = [getattr(article, f) for f in _ARTICLE_FIELDS]
+            row = [getattr(article, f) for f in _ARTICLE_FIELDS[:-1]]
             self._conn.execute(
-                f"INSERT INTO articles ({', '.join(_ARTICLE_FIELDS)}, n_chunks, ingested_at) "
-                f"VALUES ({', '.join('?' * (len(_ARTICLE_FIELDS) + 2))})",
-                (*row, len(chunks), time.time()),
+                f"INSERT INTO articles ({', '.join(_ARTICLE_FIELDS)}, pub_date, n_chunks, ingested_at) "
+                f"VALUES ({', '.join('?' * (len(_ARTICLE_FIELDS) + 3))})",
+                (*row, article.collection or DEFAULT_COLLECTION, iso_date(article.date) or None, len(chunks),
+                 time.time()),
             )
             fids = []
             for c, v in zip(chunks, vectors):
@@ -547,7 +571,7 @@ class FaissSqliteStore(Store):
         return deleted
 
     # ------------------------------------------------------------------ reads
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+    def search(self, vector: np.ndarray, k: int, filters: SearchFilter | None = None) -> list[tuple[str, float]]:
         with self._lock:
             self._refresh()
             if self._index is None or self._index.ntotal == 0 or k <= 0:
@@ -555,14 +579,73 @@ class FaissSqliteStore(Store):
             q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
             if q.shape[1] != self._index.d:
                 raise StoreError(f"query vector has dimension {q.shape[1]}, the index has {self._index.d}")
-            scores, ids = self._index.search(q, min(int(k), self._index.ntotal))
-            pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+            if filters is not None and not filters.is_empty():
+                pairs = self._filtered_search(q, int(k), filters)
+            else:
+                scores, ids = self._index.search(q, min(int(k), self._index.ntotal))
+                pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
             if not pairs:
                 return []
             marks = ",".join("?" * len(pairs))
             names = dict(self._conn.execute(f"SELECT fid, id FROM chunks WHERE fid IN ({marks})",
                                             [p[0] for p in pairs]))
             return [(names[i], s) for i, s in pairs if i in names]
+
+    def _matching_sql(self, filters: SearchFilter, cols: str) -> tuple[str, list]:
+        where, params = filters.where("?")
+        return (f"SELECT {cols} FROM chunks JOIN (SELECT id AS article_id, collection, source, "
+                f"{self._pub_date_col} FROM articles) USING (article_id) WHERE {where}"), params
+
+    def count_matching(self, filters: SearchFilter | None) -> int:
+        with self._lock:
+            sql, params = self._matching_sql(filters or SearchFilter(), "COUNT(*)")
+            return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def _exact_filtered(self, q: np.ndarray, k: int, filters: SearchFilter) -> list[tuple[int, float]]:
+        sql, params = self._matching_sql(filters, "fid, vector")
+        rows = self._conn.execute(sql, params).fetchall()
+        if not rows:
+            return []
+        fids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        scores = vecs @ q[0]
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(int(fids[i]), float(scores[i])) for i in top]
+
+    def _filtered_search(self, q: np.ndarray, k: int, filters: SearchFilter) -> list[tuple[int, float]]:
+        """The FAISS search restricted to the rows that pass ``filters`` (an ID selector), or an exact scan of
+        those rows when they are few or the approximate index could not find k of them."""
+        import faiss
+
+        sql, params = self._matching_sql(filters, "fid")
+        allowed = np.fromiter((r[0] for r in self._conn.execute(sql, params)), dtype=np.int64)
+        if allowed.size == 0:
+            return []
+        if allowed.size <= int(self.settings.store.exact_below):
+            return self._exact_filtered(q, k, filters)
+        sel = faiss.IDSelectorBatch(allowed)
+        sub = faiss.downcast_index(self._index.index)
+        if isinstance(sub, faiss.IndexHNSW):
+            # The graph walk only keeps allowed rows: widen it as the filter narrows (2k / share of rows allowed).
+            widen = int(2 * k * self._index.ntotal / allowed.size)
+            ef = max(int(self.settings.index.hnsw_ef_search), k, min(widen, 16 * 1024))
+            params_ = faiss.SearchParametersHNSW(sel=sel, efSearch=ef)
+        elif isinstance(sub, faiss.IndexIVF):
+            params_ = faiss.SearchParametersIVF(sel=sel, nprobe=int(self.settings.index.ivf_nprobe))
+        else:
+            params_ = faiss.SearchParameters(sel=sel)
+        scores, ids = self._index.search(q, min(k, int(allowed.size)), params=params_)
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if len(pairs) < min(k, int(allowed.size)):
+            return self._exact_filtered(q, k, filters)
+        return pairs
+
+    def list_collections(self) -> list[dict[str, Any]]:
+        with self._lock:
+            col = self._article_cols[_ARTICLE_FIELDS.index("collection")].split(" AS ")[0]
+            rows = self._conn.execute(f"SELECT {col}, COUNT(*), COALESCE(SUM(n_chunks), 0) FROM articles "
+                                      f"GROUP BY 1 ORDER BY 1").fetchall()
+        return [{"name": r[0], "n_articles": int(r[1]), "n_chunks": int(r[2])} for r in rows]
 
     def get_chunks(self, chunk_ids: Iterable[str]) -> list[Chunk]:
         ids = list(chunk_ids)
@@ -580,14 +663,15 @@ class FaissSqliteStore(Store):
     def get_article(self, article_id: str) -> Article | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {', '.join(_ARTICLE_FIELDS)} FROM articles WHERE id=?", (article_id,)
+                f"SELECT {', '.join(self._article_cols)} FROM articles WHERE id=?", (article_id,)
             ).fetchone()
         return Article(**dict(zip(_ARTICLE_FIELDS, row))) if row else None
 
     def list_articles(self) -> list[dict[str, Any]]:
         cols = (*_ARTICLE_FIELDS, "n_chunks", "ingested_at")
         with self._lock:
-            rows = self._conn.execute(f"SELECT {', '.join(cols)} FROM articles ORDER BY id").fetchall()
+            rows = self._conn.execute(f"SELECT {', '.join([*self._article_cols, 'n_chunks', 'ingested_at'])} "
+                                      "FROM articles ORDER BY id").fetchall()
         return [dict(zip(cols, r)) for r in rows]
 
     def iter_chunks(self) -> Iterator[Chunk]:

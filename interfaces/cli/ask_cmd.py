@@ -5,7 +5,7 @@ import argparse
 import json
 import sys
 
-from interfaces.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_collection_options, add_index_option, check_store, filters_from_args, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="llm: generated answer; extractive: quoted sentences (default: settings.answer.mode)")
     p.add_argument("--top-k", dest="top_k", type=int, default=None, help="passages to retrieve")
     add_index_option(p)
+    add_collection_options(p, filters=True)
     p.set_defaults(func=run)
 
 
@@ -45,16 +46,21 @@ def run(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant
 
     settings = settings_from_args(args, top_k="retrieval.top_k")
-    if not settings.index_dir.exists():
-        print(f"error: {settings.index_dir}: no index here (run `articleqa ingest` first)", file=sys.stderr)
+    try:
+        filters = filters_from_args(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if problem := check_store(settings):
+        print(problem, file=sys.stderr)
         return 2
     try:
         assistant = Assistant.open(settings.index_dir, settings)
     except StoreError as e:
-        print(f"error: {settings.index_dir}: {e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
     with assistant:
-        ans = assistant.ask(args.question, mode=args.mode, k=args.top_k)
+        ans = assistant.ask(args.question, mode=args.mode, k=args.top_k, filters=filters)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:

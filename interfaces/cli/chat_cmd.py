@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from interfaces.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_collection_options, add_index_option, check_store, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=["llm", "extractive"], default=None, help="default: settings.answer.mode")
     p.add_argument("--top-k", dest="top_k", type=int, default=None, help="passages to retrieve")
     add_index_option(p)
+    add_collection_options(p)
     p.set_defaults(func=run)
 
 
@@ -29,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from qa.assistant import Assistant
 
     settings = settings_from_args(args, top_k="retrieval.top_k")
-    if not settings.index_dir.exists():
-        print(f"error: {settings.index_dir}: no index here (run `articleqa ingest` first)", file=sys.stderr)
+    if problem := check_store(settings):
+        print(problem, file=sys.stderr)
         return 2
     mode = args.mode
     history: list[tuple[str, str]] = []

@@ -6,7 +6,7 @@ import random
 import sys
 from pathlib import Path
 
-from interfaces.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_collection_options, add_index_option, check_store, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--articles", action="append", default=[], metavar="FILE",
                    help="articles to index for this run (articles.jsonl, or any file ingest reads); repeatable")
     add_index_option(p)
+    add_collection_options(p)
     p.add_argument("--mode", choices=["retrieval", "extractive", "llm"], default="llm",
                    help="retrieval: hit@k/MRR only; extractive or llm: ask and score answers (default llm)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions (after --sample)")
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     else:
         index_dir = Path(settings.index_dir)
-        if not index_dir.exists():
+        if check_store(settings):
             print(f"error: {index_dir}: no index there (give --articles FILE or --index DIR)", file=sys.stderr)
             return 2
 

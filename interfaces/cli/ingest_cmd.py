@@ -19,6 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to ingest")
     add_index_option(p)
+    p.add_argument("--collection", default=None, metavar="NAME",
+                   help="the collection the articles go into (default: settings.store.collection, 'default')")
     p.add_argument("--prune", action="store_true", help="remove articles whose source files no longer exist")
     p.add_argument("--rebuild", action="store_true",
                    help="start a fresh index (e.g. after changing the embedder or chunking settings); the old one "
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     progress = None if sys.stderr.isatty() else _LineProgress()
     try:
         report = ingest_paths(args.paths, settings.index_dir, settings, progress=progress, prune=args.prune,
-                              rebuild=args.rebuild)
+                              rebuild=args.rebuild, collection=args.collection)
     except (IndexMismatch, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from interfaces.cli.options import add_index_option, settings_from_args
+from interfaces.cli.options import add_collection_options, add_index_option, settings_from_args
 
 
 def register(subparsers) -> None:
@@ -14,6 +14,7 @@ def register(subparsers) -> None:
                                                 "set server.user/password when binding elsewhere")
     p.add_argument("--port", type=int, default=None, help="port (default: settings.server.port, 7860)")
     add_index_option(p)
+    add_collection_options(p)
     p.set_defaults(func=run)
 
 

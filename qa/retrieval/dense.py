@@ -11,11 +11,14 @@ def embed_query(embedder, query: str) -> np.ndarray:
     return np.asarray(_embed_query(embedder, query), dtype=np.float32).reshape(-1)
 
 
-def dense_search(store, query_vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-    """(chunk_id, cosine) of the ``n`` nearest chunks, best first (vectors are normalised, so IP = cosine)."""
+def dense_search(store, query_vector: np.ndarray, n: int, filters=None) -> list[tuple[str, float]]:
+    """(chunk_id, cosine) of the ``n`` nearest chunks that pass ``filters``, best first (vectors are normalised,
+    so IP = cosine)."""
     if n <= 0:
         return []
-    return [(cid, float(score)) for cid, score in store.search(query_vector, n)]
+    hits = store.search(query_vector, n, filters) if filters is not None and not filters.is_empty() \
+        else store.search(query_vector, n)
+    return [(cid, float(score)) for cid, score in hits]
 
 
 def dense_search_text(store, embedder, query: str, n: int) -> list[tuple[str, float]]:

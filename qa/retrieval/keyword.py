@@ -15,81 +15,14 @@ guarded by a lock and a built corpus is read-only, so one `KeywordIndex` can ser
 """
 from __future__ import annotations
 
-import logging
-import re
 import threading
-from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from articleqa.text import fold_width, to_simplified
+from articleqa.tokens import ENGLISH_STOPWORDS, normalize, stem, tokenize  # noqa: F401 (re-exported)
 from articleqa.types import Chunk
-
-# Han ideographs (with extension A and compatibility forms) vs. any other run of word characters.
-_TOKEN_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)|([^\W\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)")
-_WORD_PUNCT = re.compile(r"\w", re.UNICODE)
-
-# English function words (questions are full of them; they carry no topic). Applied to non-Han tokens only.
-ENGLISH_STOPWORDS = frozenset(
-    """a an and are as at be been being but by did do does for from had has have he her his how i if in into is it
-    its of on or she so that the their them then there these they this those to was we were what when where which
-    who whom whose why will with you your""".split()
-)
-
-_jieba_lock = threading.Lock()
-_jieba = None
-_stem_lock = threading.Lock()
-_stemmer = None
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Snowball (Porter 2) English stem of a lower-case word; digits and non-Latin words pass through."""
-    global _stemmer
-    if not word.isascii() or not word.isalpha():
-        return word
-    with _stem_lock:  # snowballstemmer objects keep state between calls
-        if _stemmer is None:
-            import snowballstemmer
-
-            _stemmer = snowballstemmer.stemmer("english")
-        return _stemmer.stemWord(word)
-
-
-def _get_jieba():
-    """jieba, initialised once per process and without its log chatter."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba = jieba
-    return _jieba
-
-
-def normalize(text: str) -> str:
-    """The form keyword matching sees: half width, Simplified script, lower case."""
-    return to_simplified(fold_width(text)).lower()
-
-
-def tokenize(text: str, stopwords: frozenset[str] = ENGLISH_STOPWORDS, stemming: bool = True) -> list[str]:
-    """Keyword tokens of ``text``: jieba words for Han runs, ``\\w+`` words (English: stemmed) otherwise."""
-    if not text:
-        return []
-    jieba = _get_jieba()
-    out: list[str] = []
-    for han, word in _TOKEN_RE.findall(normalize(text)):
-        if han:
-            out.extend(t for t in jieba.lcut(han, HMM=True) if t.strip())
-        elif word not in stopwords and word != "_":
-            word = word.strip("_")
-            out.append(stem(word) if stemming else word)
-    return [t for t in out if t]
 
 
 def document_text(chunk: Chunk, title: str = "") -> str:
@@ -198,8 +131,11 @@ class BM25Corpus:
                 scores += self.title_weight * title[self._chunk_article]
         return scores, coverage
 
-    def search(self, query: str, n: int) -> KeywordHits:
+    def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> KeywordHits:
+        """The ``n`` best chunks; ``allowed`` (a bool per chunk, in ``self.ids`` order) restricts the ranking."""
         scores, coverage = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
         nz = np.flatnonzero(scores > 0)
         if nz.size == 0:
             return KeywordHits(ranked=[], scores={}, coverage=coverage)
@@ -231,8 +167,21 @@ class KeywordIndex:
                 self._state = state
             return state[1]
 
-    def search(self, query: str, n: int) -> KeywordHits:
-        return self.corpus().search(query, n)
+    def search(self, query: str, n: int, filters=None, article_meta: dict | None = None,
+               also: Sequence[str] = ()) -> KeywordHits:
+        """BM25 hits; with ``filters`` (a SearchFilter) only chunks of matching articles (``article_meta``: id ->
+        ``list_articles()`` row) are ranked. A store with its own keyword search (PostgreSQL) answers itself."""
+        own = getattr(self.store, "keyword_search", None)
+        if own is not None:
+            ranked, scores, coverage = own(query, n, filters, also)
+            return KeywordHits(ranked=ranked, scores=scores, coverage=coverage)
+        corpus = self.corpus()
+        allowed = None
+        if filters is not None and not filters.is_empty():
+            ok = {a for a, row in (article_meta or {}).items() if filters.matches(row)}
+            allowed = np.fromiter((cid.rsplit(":", 1)[0] in ok for cid in corpus.ids), dtype=bool,
+                                  count=len(corpus.ids))
+        return corpus.search(query, n, allowed)
 
 
 def build_corpus(chunks: Iterable[Chunk], titles: dict[str, str] | None = None) -> BM25Corpus:

@@ -26,6 +26,13 @@ class Candidates:
     keyword: KeywordHits
 
 
+def default_filters(settings: Settings):
+    """The filter every search starts from: ``settings.store.search_collections`` (empty = every collection)."""
+    from articleqa.store.filters import SearchFilter
+
+    return SearchFilter.make(collections=list(settings.store.search_collections))
+
+
 class HybridRetriever:
     """``search(query, k)`` -> passages, best first. Safe to share between threads."""
 
@@ -34,15 +41,21 @@ class HybridRetriever:
         self.embedder = embedder
         self.settings = settings
         self.keyword = KeywordIndex(store)
+        self.filters = default_filters(settings)  # search_collections from the settings; per-call filters replace it
         self._lock = threading.Lock()
         self._articles: tuple[str, dict[str, dict[str, Any]]] | None = None
 
     # -- pieces -------------------------------------------------------------------------------------------------
-    def candidates(self, query: str, n: int | None = None, query_vector: np.ndarray | None = None) -> Candidates:
+    def candidates(self, query: str, n: int | None = None, query_vector: np.ndarray | None = None,
+                   filters=None) -> Candidates:
+        """Both sides' candidates; ``filters`` (a SearchFilter) is applied inside each search."""
         n = n or self.settings.retrieval.candidates
         if query_vector is None:
             query_vector = embed_query(self.embedder, query)
-        return Candidates(dense=dense_search(self.store, query_vector, n), keyword=self.keyword.search(query, n))
+        dense = dense_search(self.store, query_vector, n, filters)
+        meta = self._article_meta() if filters is not None and not filters.is_empty() else None
+        keyword = self.keyword.search(query, n, filters, meta, also=[c for c, _ in dense])
+        return Candidates(dense=dense, keyword=keyword)
 
     def rank(self, cands: Candidates, method: str | None = None, dense_weight: float | None = None) -> list[Fused]:
         r = self.settings.retrieval
@@ -98,14 +111,15 @@ class HybridRetriever:
         return out
 
     # -- public -------------------------------------------------------------------------------------------------
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
-        """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""
+    def search(self, query: str, k: int | None = None, filters=None) -> list[Passage]:
+        """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query`` among those that pass
+        ``filters`` (a SearchFilter; None = ``self.filters``), best first."""
         k = k or self.settings.retrieval.top_k
         if not query or not query.strip():
             return []
         n = max(self.settings.retrieval.candidates, k)
         qv = embed_query(self.embedder, query)
-        cands = self.candidates(query, n, query_vector=qv)
+        cands = self.candidates(query, n, query_vector=qv, filters=self.filters if filters is None else filters)
         top = self.rank(cands)[:k]
         self._fill_dense_scores(top, qv)
         return self.to_passages(top)
