@@ -96,6 +96,18 @@ class ServerSettings(BaseModel):
     concurrency: int = 1
 
 
+class CleanSettings(BaseModel):
+    """HTML cleaner: scoring of candidate article containers (see ingest/page_candidates.py). The cleaner reads
+    these defaults; they were tuned on half of shared/eval/cleaning-real (README, "Cleaning real pages")."""
+
+    min_body_chars: int = 12  # a body-like paragraph has at least this many non-space characters
+    max_link_share: float = 0.5  # ... and at most this share of them inside links
+    link_penalty: float = 1.0  # container score: body chars - link_penalty * (link + non-body chars)
+    paragraph_bonus: float = 20.0  # container score bonus per body-like paragraph
+    position_weight: float = 0.3  # the last text of a page weighs this much less than the first
+    class_weight: float = 0.1  # class/id words nudge a container's score by this share, up or down
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTICLEQA_",
@@ -112,6 +124,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
+    clean: CleanSettings = CleanSettings()
 
     @classmethod
     def settings_customise_sources(

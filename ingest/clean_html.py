@@ -1,0 +1,389 @@
+"""HTML pages -> :class:`ingest.clean.CleanResult`.
+
+1. The page is parsed (control characters, XML declarations and stray raw-text tags removed first); scripts,
+   styles, navigation and forms without text are removed.
+2. The article container is the element whose text looks most like a body (:mod:`ingest.page_candidates`);
+   everything outside it is dropped. Inside it, elements whose class/id sounds like furniture are dropped only
+   when they hold little of the body (class names are weak evidence), then blocks headed "Related news" and
+   link-heavy blocks.
+3. The container's text becomes lines for the line cleaner of :mod:`ingest.clean` (metadata, junk lines).
+4. trafilatura's main text is a second candidate: paragraphs it rejects are dropped when both mostly agree, and
+   its text is used when ours is empty or clearly the poorer body.
+
+:func:`clean_html` never raises: when our extractor fails it falls back to trafilatura, then to plain text, and
+says so in ``extractor`` and ``dropped``.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest import junk
+from ingest.clean import CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
+from ingest.page_candidates import Scores, best_container
+
+_STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_BLOCKS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
+    "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "aside", "nav", "figure",
+    "figcaption", "address", "center", "form", "fieldset", "legend", "details", "summary", "caption",
+}
+_DROP_TAGS = [
+    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
+    "button", "input", "select", "textarea", "nav", "aside", "footer", "head", "figcaption", "audio", "video",
+]
+FORM_KEEP_CHARS = 500  # ASP.NET pages wrap the whole page in one <form>: keep forms holding this much text
+_BOILER_CLASS = re.compile(
+    r"(^|[\s_-])(nav|navbar|navigation|menu|menus|crumbs?|breadcrumbs?|share|sharing|social|mood|moods|reactions?|"
+    r"emoji|comments?|comment-list|related|sidebar|side|aside|footer|foot|header|masthead|ads?|advert\w*|adsbygoogle|"
+    r"banner|statement|disclaimer|copyright|logo|search|recommend\w*|hot|popular|tags?|toolbar|popup|modal|"
+    r"cookies?|newsletter|subscribe|promo|sponsor\w*|widget|pagination|pager|(pic|img|image|photo)[-_]?"
+    r"(note|caption|desc|credit)|caption|editor|byline-share|print|qrcode|rank|ranking|more)\d*($|[\s_-])",
+    re.I,
+)
+# a furniture-named element is kept when it holds this share of the container's body text
+NAMED_KEEP_SHARE = 0.5
+_NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
+_HTML_WS = re.compile(r"[ \t\n\r\f]+")
+_PAGE_META = {
+    "author", "article:author", "og:title", "og:site_name", "og:url", "article:published_time", "pubdate", "date",
+    "publishdate", "dc.date", "dc.creator", "dc.publisher",
+}
+_INLINE = {"span", "a", "time", "em", "i", "b", "strong", "small", "font", "cite", "abbr", "label"}
+_NOSPACE = re.compile(r"\s+")
+
+
+def clean_html(html: str) -> CleanResult:
+    """Clean one HTML page; never raises (falls back to trafilatura, then to plain text)."""
+    try:
+        return _clean_ours(html)
+    except Exception as e:  # noqa: BLE001 - any failure of ours falls back, with the reason kept
+        why = _reason(e)
+    try:
+        res = _clean_trafilatura_only(html)
+        if res.paragraphs:
+            res.extractor = "trafilatura (fallback)"
+            res.dropped.insert(0, ("fallback: dom extractor failed", why))
+            return res
+        why2 = "trafilatura found no text"
+    except Exception as e:  # noqa: BLE001
+        why2 = _reason(e)
+    res = clean_plain(html)
+    res.dropped[:0] = [("fallback: dom extractor failed", why), ("fallback: trafilatura failed", why2)]
+    return res
+
+
+def _reason(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}"[:200]
+
+
+def clean_plain(html: str) -> CleanResult:
+    """Last resort: the page's text with every tag stripped, split into lines."""
+    text = ""
+    try:
+        text = strip_markup(_prepare(html))[0]
+        res = _clean_lines(_to_lines(text), drop_header=False, find_title=False)
+    except Exception as e:  # noqa: BLE001
+        paras = [_norm(p) for p in re.split(r"\n\s*\n", text or re.sub(r"<[^>]*>", " ", html)) if _norm(p)]
+        res = CleanResult(paragraphs=[p.replace("<", "‹") for p in paras])
+        res.dropped.append(("fallback: line cleaner failed", _reason(e)))
+    res.extractor = "plain (fallback)"
+    return res
+
+
+def _prepare(html: str) -> str:
+    return _STRAY.sub("", _XML_DECL.sub("", html))
+
+
+# --- parsing ----------------------------------------------------------------------------------------------------
+
+def _parse(html: str):
+    """(document, page metadata). Raises ValueError when lxml finds no document."""
+    import lxml.html
+
+    doc = lxml.html.document_fromstring(_prepare(html))
+    page: dict[str, str] = {}
+    for m in doc.iter("meta"):
+        key = (m.get("name") or m.get("property") or "").lower()
+        val = (m.get("content") or "").strip()
+        if val and key in _PAGE_META:
+            page.setdefault(key, val)
+    t = doc.find(".//title")
+    if t is not None and t.text_content().strip():
+        page["title"] = _norm(t.text_content())
+    for link in doc.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            page["url"] = link.get("href")
+    for el in list(doc.iter(*_DROP_TAGS)):
+        if el.getparent() is None or (el.tag == "form" and len(el.text_content()) > FORM_KEEP_CHARS):
+            continue
+        el.drop_tree()
+    return doc, page
+
+
+def _attached(el, root) -> bool:
+    """Whether ``el`` is still inside ``root`` (an earlier step may have dropped an ancestor)."""
+    while el is not None:
+        if el is root:
+            return True
+        el = el.getparent()
+    return False
+
+
+def _h1_of(doc, root):
+    inside = [e for e in root.iter("h1") if e.text_content().strip()]
+    if inside:
+        return inside[0], True
+    h1s = [e for e in doc.iter("h1") if e.text_content().strip()]
+    return (h1s[0] if h1s else None), False
+
+
+# --- the container and the furniture inside it ------------------------------------------------------------------
+
+def _article_root(doc, removed: list[tuple[str, str]]):
+    """The best-scoring container and the scores of every element."""
+    body = doc.find("body")
+    body = body if body is not None else doc
+    cand = best_container(doc)
+    if cand is None:
+        return body, {}
+    root = cand.el
+    if root is not body and root is not doc:
+        total = _norm(body.text_content())
+        kept = _norm(root.text_content())
+        if len(total) > len(kept):
+            removed.append(("outside article container", f"<{root.tag} class={root.get('class') or ''}> kept; "
+                                                         f"{len(total) - len(kept)} chars around it dropped"))
+    return root, cand.scores
+
+
+def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]]) -> None:
+    """Class/id words are weak evidence: a furniture-named element inside the container goes unless it holds
+    the title or the bulk of the body."""
+    body_total = scores.get(root, Scores()).body or 0.0
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or el is root or not _attached(el, root):
+            continue
+        names = " ".join(filter(None, [el.get("class"), el.get("id")]))
+        m = _BOILER_CLASS.search(names) if names else None
+        if not m:
+            continue
+        held = scores.get(el, Scores()).body
+        if el.find(".//h1") is not None or (body_total and held >= NAMED_KEEP_SHARE * body_total):
+            continue
+        if text := _norm(el.text_content()):
+            removed.append((f"container .{m.group(2)}", text))
+        el.drop_tree()
+
+
+def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
+    """Blocks headed "Related stories", "熱門推薦", "Comments"...: the box they head, or the lists after them."""
+    total = _long_text(root)
+    for h in list(root.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "div", "p")):
+        if h is root or not _attached(h, root) or len(_norm(h.text_content())) > 30:
+            continue
+        if not junk.is_section_label(h.text_content()):
+            continue
+        label = _norm(h.text_content())
+        box = h.getparent()
+        if box is not root and box.find(".//h1") is None and _long_text(box) < 0.5 * max(total, 1):
+            removed.append(("section: " + label, _norm(box.text_content())))
+            box.drop_tree()
+            continue
+        nxt = h.getnext()
+        while nxt is not None and nxt.tag in ("ul", "ol", "dl", "table"):
+            after = nxt.getnext()
+            removed.append(("section: " + label, _norm(nxt.text_content())))
+            nxt.drop_tree()
+            nxt = after
+        removed.append(("section label", label))
+        h.drop_tree()
+
+
+def _drop_link_blocks(root, removed: list[tuple[str, str]]) -> None:
+    """Link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count."""
+    for el in list(root.iter("ul", "ol", "dl", "table", "div", "p", "li")):
+        if el is root or not _attached(el, root):
+            continue
+        text = _norm(el.text_content())
+        if not text:
+            continue
+        linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
+        plain = len(_NUMERIC.sub("", text)) or 1
+        if linked / plain >= 0.6 and text[-1] not in junk.SENTENCE_END:
+            removed.append(("links", text))
+            el.drop_tree()
+
+
+def _long_text(el) -> int:
+    """Characters in the element's paragraph-length text blocks (what an article body is made of)."""
+    return sum(len(t) for p in el.iter("p", "td", "li", "blockquote", "pre") if len(t := _norm(p.text_content())) >= 40)
+
+
+def _is_info_bar(el) -> bool:
+    """A short block made only of inline pieces (`<span>記者 X</span> <span>2017-07-15</span> <a>评论</a>`):
+    its pieces are separate fields, so each goes on its own line for the byline/date parser."""
+    kids = [c for c in el if isinstance(c.tag, str)]
+    if len(kids) < 2 or any(c.tag not in _INLINE for c in kids) or (el.text or "").strip():
+        return False
+    if any((c.tail or "").strip() for c in kids):
+        return False
+    return len(el.text_content()) <= 200
+
+
+# --- lines --------------------------------------------------------------------------------------------------
+
+def _root_lines(root, h1_text: str) -> list[_Line]:
+    """The container's visible text as lines, headings and the title marked, lone link lines marked."""
+    heads = {_norm(e.text_content()) for e in root.iter("h2", "h3", "h4", "h5", "h6") if e.text_content().strip()}
+    anchors = {_norm(a.text_content()) for a in root.iter("a")}
+    _layout_text(root)
+    lines = _to_lines(root.text_content())
+    titled = False
+    for ln in lines:
+        t = _norm(ln.text)
+        if h1_text and t == h1_text and not titled:
+            ln.role, titled = "title", True
+        elif t in heads:
+            ln.role = "heading"
+        elif t in anchors and len(t) >= 4 and t[-1] not in junk.SENTENCE_END:
+            ln.role = "links"
+    return lines
+
+
+def _layout_text(root) -> None:
+    """HTML white space collapses to one space (except in <pre>); blocks and <br> become line breaks."""
+    pre = {e for p in root.iter("pre", "textarea") for e in p.iter()}
+    for el in root.iter():
+        if el not in pre:
+            if el.text:
+                el.text = _HTML_WS.sub(" ", el.text)
+            if el.tail and (el.getparent() is None or el.getparent() not in pre):
+                el.tail = _HTML_WS.sub(" ", el.tail)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "br":
+            el.tail = "\n" + (el.tail or "")
+        elif el.tag in _BLOCKS:
+            el.text = "\n\n" + (el.text or "")
+            el.tail = "\n\n" + (el.tail or "")
+            if _is_info_bar(el):
+                for child in el:
+                    child.tail = "\n" + (child.tail or "")
+
+
+# --- the two candidates -------------------------------------------------------------------------------------
+
+def _clean_ours(html: str) -> CleanResult:
+    removed: list[tuple[str, str]] = []
+    doc, page = _parse(html)
+    root, scores = _article_root(doc, removed)
+    h1_el, title_inside = _h1_of(doc, root)
+    h1 = _norm(h1_el.text_content()) if h1_el is not None else ""
+    _drop_named_furniture(root, scores, removed)
+    _drop_sections(root, removed)
+    _drop_link_blocks(root, removed)
+    lines = _root_lines(root, h1 if title_inside else "")
+    res = _clean_lines(lines, title_hint=h1 if title_inside else "", drop_header=title_inside,
+                       find_title=title_inside)
+    res.dropped[:0] = removed
+    res.extractor = "dom"
+    try:
+        traf_text, tmeta = _trafilatura_text(html)
+    except Exception as e:  # noqa: BLE001 - trafilatura can fail on odd markup; the DOM walk still answers
+        traf_text, tmeta = "", {}
+        res.dropped.append(("trafilatura failed", _reason(e)))
+    res = _weigh_trafilatura(res, traf_text, h1 or tmeta.get("title", ""))
+    _fill_meta(res, page, tmeta, h1)
+    return res
+
+
+def _trafilatura_text(html: str) -> tuple[str, dict[str, str]]:
+    """trafilatura's main-content text (its own boilerplate judgement) and its metadata."""
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(
+        _prepare(html), include_comments=False, include_tables=True, include_images=False, include_links=False,
+        include_formatting=False, with_metadata=True, deduplicate=False, favor_recall=True,
+    )
+    if doc is None:
+        return "", {}
+    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    meta = {k: str(d.get(k) or "") for k in ("title", "author", "date", "sitename", "url")}
+    return str(d.get("text") or ""), meta
+
+
+def _clean_trafilatura_only(html: str) -> CleanResult:
+    text, meta = _trafilatura_text(html)
+    res = _traf_result(text, meta.get("title", ""))
+    res.title = res.title or _norm(meta.get("title", ""))
+    return res
+
+
+def _traf_result(text: str, title: str) -> CleanResult:
+    res = _clean_lines(_to_lines(text.replace("\n", "\n\n")), title_hint=title, drop_header=False)
+    res.extractor = "trafilatura"
+    return res
+
+
+def _agrees(paragraph: str, blob: str) -> bool:
+    p = _NOSPACE.sub("", paragraph)
+    if p in blob:
+        return True
+    return len(p) > 40 and p[:20] in blob and p[-20:] in blob
+
+
+def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanResult:
+    """Drop what trafilatura also rejects when the two mostly agree; use trafilatura's text when ours is empty."""
+    blob = _NOSPACE.sub("", traf_text)
+    if blob and res.paragraphs:
+        agree = [p for p in res.paragraphs if _agrees(p, blob)]
+        kept = sum(len(p) for p in agree)
+        if kept and kept >= 0.85 * sum(len(p) for p in res.paragraphs):
+            for p in res.paragraphs:
+                if p not in agree:
+                    res.dropped.append(("trafilatura: boilerplate", p))
+            res.paragraphs = agree
+            res.headings = [h for h in res.headings if h in agree]
+            res.extractor = "dom+trafilatura"
+    elif traf_text and not res.paragraphs:
+        title = res.title or title
+        dropped = res.dropped
+        res = _traf_result(traf_text, title)
+        res.dropped[:0] = dropped
+        res.title = res.title or title
+    return res
+
+
+def _fill_meta(res: CleanResult, page: dict[str, str], tmeta: dict[str, str], h1: str) -> None:
+    title = res.title or h1 or page.get("og:title", "") or tmeta.get("title", "") or _split_title(page.get("title", ""))
+    res.title = _norm(title)
+    if res.paragraphs and _norm(res.paragraphs[0]) == res.title:
+        res.dropped.append(("title", res.paragraphs.pop(0)))
+        if res.headings and res.headings[0] == res.title:
+            res.headings.pop(0)
+    res.url = res.url or page.get("url", "") or page.get("og:url", "") or tmeta.get("url", "")
+    res.author = res.author or page.get("author", "") or page.get("article:author", "") or page.get("dc.creator", "") \
+        or tmeta.get("author", "")
+    res.source = res.source or page.get("og:site_name", "") or _site_from_title(page.get("title", ""), res.title) \
+        or page.get("dc.publisher", "") or tmeta.get("sitename", "")
+    res.date = res.date or page.get("article:published_time", "") or page.get("pubdate", "") or page.get("date", "") \
+        or tmeta.get("date", "")
+
+
+def _site_from_title(page_title: str, title: str) -> str:
+    """'北亚_環球經貿網 經貿論壇' with title '北亚' -> '環球經貿網 經貿論壇'."""
+    page_title = _norm(page_title)
+    if title and page_title.startswith(title):
+        rest = page_title[len(title):].strip()
+        m = re.match(r"^(?:_|\||-|–|—|::)\s*(.+)$", rest)
+        if m:
+            return m.group(1).strip()
+    return ""
+
+
+def _split_title(t: str) -> str:
+    """'北亚_環球經貿網 經貿論壇' -> '北亚' (page titles append the site name after _ | - –)."""
+    parts = re.split(r"\s*(?:_|\|| - | – | — )\s*", t.strip())
+    return parts[0] if parts else ""
