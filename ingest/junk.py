@@ -102,7 +102,7 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^the views and opinions expressed",
     ],
     "related_links": [
-        r"^【[^】]{1,10}】",
+        r"^【(?![^】]*(?:報導|报道|報道|报导|專電|专电|[／╱/]))[^】]{1,10}】",
         r"^\[(相關|相关|延伸|推薦|推荐|熱門|热门)[^\]]{0,6}\]",
         r"^(related|read more|see also|more on this|also read|recommended|you may also like|further reading|"
         r"相關閱讀|相关阅读|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|相關新聞|相关新闻|相關報導|相关报道|相關報道|"
@@ -119,6 +119,8 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^.{0,40}(封面|封底)$",
         r"^(cover|front page) of\b.{0,60}$",
         r"^點擊(圖片|图片|查看大圖)|^点击(图片|查看大图)",
+        r"(資料照片|资料照片|資料圖片?|资料图片?|示意圖|示意图)[。.]?$",
+        r"(記者|记者).{1,20}(攝|摄|傳真|传真)\s*\d{2,4}年\d{1,2}月\d{1,2}日\s*[)）]?$",
     ],
     "reader_comments": [
         r"^(網友評論|网友评论|讀者評論|读者评论|熱門評論|热门评论|最新評論|最新评论|評論|评论|留言|comments?|"
@@ -131,7 +133,26 @@ JUNK_PATTERNS: dict[str, list[str]] = {
     "separator": [
         r"^[\-—―─━_=~*·•＿－＝#.。…\s]{4,}$",
     ],
+    "board_rules": [
+        # the standing rules of a comment board, and its headings
+        r"^(\d+[、.．]\s*)?(請|请|敬請|敬请)(網友|网友)?(自覺|自觉)?(遵守|勿)",
+        r"(網友|网友|用戶|用户|留言|評論|评论|發言|发言|言論|言论|討論|讨论).{0,60}"
+        r"(本網站?|本网站?|本站|本論壇|本论坛|有權|有权|自負|自负|刪除|删除)",
+        r"(本網站?|本网站?|本站|本論壇|本论坛).{0,30}(留言|評論|评论|言論|言论|筆名|笔名|發言|发言)",
+        r"(有權|有权).{0,10}(刪除|删除)",
+        r"文明上網|文明上网|理性發言|理性发言",
+        r"^(討論|讨论|留言|評論|评论|發言|发言)(規範|规范|須知|须知|守則|守则|規則|规则|區|区|板)$",
+    ],
+    "hotline": [
+        r"^(新聞|新闻|報料|报料|爆料|舉報|举报|投訴|投诉|客服|服務|服务|廣告|广告|讀者|读者|違法和不良信息舉報|"
+        r"违法和不良信息举报|違法和不良資訊舉報)(熱線|热线|電話|电话|郵箱|邮箱|信箱|專線|专线)\s*[:：]",
+        r"(熱線|热线|舉報電話|举报电话|投訴電話|投诉电话)\s*[:：]?\s*\+?[\d\-()（） ]{7,}",
+        r"^(news ?)?(tips?|tip line|hotline)\s*:",
+        r"(付費會員|付费会员|已過查詢時效|已过查询时效)",
+        r"^(subscribe|log in|sign in|register) to (continue|read)",
+    ],
     "inline_junk": [
+        r"^【[^】]*(更多|追蹤|追踪|粉絲|粉丝|訂閱|订阅|下載|下载|加入)[^】]*】$",
         r"^(advertisement|advertising|sponsored( content)?|廣告|广告|推廣|推广|\(adsbygoogle.*)$",
         r"^(點擊|点击|click) ?(進入|进入|here|查看|閱讀|阅读).{0,30}$",
         r"^(本文|this (article|story)).{0,12}(字數|字数|閱讀時間|阅读时间|reading time|min read)",
@@ -283,7 +304,7 @@ _META_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.IGNORECASE)),
     # Published: 2021-05-08 ; 發布時間：2018-06-04 05:53 ; 2017-07-15 08:57
     ("date_line", re.compile(
-        rf"^(?:(?:published|updated|posted|date|日期|時間|时间|發布時間|发布时间|發佈時間|更新時間|更新时间|"
+        rf"^(?:(?:published|updated|posted|date|日期|時間|时间|發布時間|发布时间|發佈時間|(?:最新)?更新(?:時間|时间)?|"
         rf"發表時間|发表时间|發稿時間|发稿时间)\s*(?:on)?\s*[:：]?\s*)?(?P<date>{_DATE})\s*(?:[|｜].{{0,20}})?$",
         re.IGNORECASE)),
 ]
