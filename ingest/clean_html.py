@@ -347,13 +347,25 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
             res.paragraphs = agree
             res.headings = [h for h in res.headings if h in agree]
             res.extractor = "dom+trafilatura"
-    elif traf_text and not res.paragraphs:
-        title = res.title or title
-        dropped = res.dropped
-        res = _traf_result(traf_text, title)
-        res.dropped[:0] = dropped
-        res.title = res.title or title
+    if not traf_text:
+        return res
+    traf = _traf_result(traf_text, res.title or title)
+    if _body_chars(res.paragraphs) < TRAF_WINS_RATIO * _body_chars(traf.paragraphs):
+        traf.dropped[:0] = res.dropped + [("dom candidate: less body than trafilatura's", p) for p in res.paragraphs]
+        traf.title = traf.title or res.title or title
+        traf.author, traf.date, traf.source = res.author, res.date, res.source
+        return traf
     return res
+
+
+# trafilatura's text replaces ours when ours holds less than this share of its body-like characters
+TRAF_WINS_RATIO = 0.5
+_SENTENCE_PUNCT = re.compile(r"[。！？；，,.!?;]")
+
+
+def _body_chars(paras: list[str]) -> int:
+    """Characters in paragraphs that read like prose (long enough, with sentence punctuation)."""
+    return sum(len(p) for p in paras if len(p) >= 12 and _SENTENCE_PUNCT.search(p))
 
 
 def _fill_meta(res: CleanResult, page: dict[str, str], tmeta: dict[str, str], h1: str) -> None:

@@ -329,7 +329,24 @@ def parse_meta_line(line: str) -> Meta | None:
         if kind == "byline" and not meta.author and not meta.source:
             continue
         return meta
-    return None
+    return _info_line(s)
+
+
+_INFO_LABEL = re.compile(r"(來源|来源|作者|source|author)\s*[:：]", re.IGNORECASE)
+_INFO_SOURCE = re.compile(r"(?:來源|来源|source)\s*[:：]\s*([^\s|｜]{1,30})", re.IGNORECASE)
+_INFO_AUTHOR = re.compile(r"(?:作者|author)\s*[:：]\s*([^\s|｜]{1,30})", re.IGNORECASE)
+
+
+def _info_line(s: str) -> Meta | None:
+    """`2023-07-05 10:12 来源：某某网 作者：李明`: a short line of labelled fields around a date, in any order."""
+    if len(s) > 100 or not DATE_RE.search(s) or not _INFO_LABEL.search(s):
+        return None
+    rest = _INFO_SOURCE.sub("", _INFO_AUTHOR.sub("", DATE_RE.sub("", s)))
+    if len(re.sub(r"[\s|｜:：\d]", "", rest)) > 8:  # more than labels and fields: a sentence, not an info bar
+        return None
+    src, auth = _INFO_SOURCE.search(s), _INFO_AUTHOR.search(s)
+    return Meta(author=auth.group(1) if auth else "", source=src.group(1) if src else "",
+                date=DATE_RE.search(s).group(0), kinds=["info_line"])
 
 
 def is_separator(line: str) -> bool:
