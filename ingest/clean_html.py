@@ -359,13 +359,13 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
 
 
 # trafilatura's text replaces ours when ours holds less than this share of its body-like characters
-TRAF_WINS_RATIO = 0.5
+TRAF_WINS_RATIO = 0.3
 _SENTENCE_PUNCT = re.compile(r"[。！？；，,.!?;]")
 
 
 def _body_chars(paras: list[str]) -> int:
-    """Characters in paragraphs that read like prose (long enough, with sentence punctuation)."""
-    return sum(len(p) for p in paras if len(p) >= 12 and _SENTENCE_PUNCT.search(p))
+    """Characters in paragraphs that read like prose (long enough, sentence punctuation, not a list item)."""
+    return sum(len(p) for p in paras if len(p) >= 12 and _SENTENCE_PUNCT.search(p) and not p.startswith("- "))
 
 
 def _fill_meta(res: CleanResult, page: dict[str, str], tmeta: dict[str, str], h1: str) -> None:
