@@ -18,11 +18,11 @@ from __future__ import annotations
 import re
 
 from ingest import junk
-from ingest.clean import CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
+from ingest.clean import _CONTROL, CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
 from ingest.page_candidates import Scores, best_container
 
 _STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_XML_DECL = re.compile(r"<\?xml[^>]*>|^\ufeff", re.I)
 _BLOCKS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
     "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "aside", "nav", "figure",
@@ -99,9 +99,17 @@ def _prepare(html: str) -> str:
 
 def _parse(html: str):
     """(document, page metadata). Raises ValueError when lxml finds no document."""
+    import lxml.etree
     import lxml.html
 
-    doc = lxml.html.document_fromstring(_prepare(html))
+    html = _prepare(html)
+    if not html.strip():
+        html = "<html><body></body></html>"  # lxml refuses an empty document; an empty page is just empty
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except lxml.etree.ParserError:  # only comments or declarations: no document
+        doc = lxml.html.document_fromstring("<html><body></body></html>")
+    _scrub_controls(doc)
     page: dict[str, str] = {}
     for m in doc.iter("meta"):
         key = (m.get("name") or m.get("property") or "").lower()
@@ -119,6 +127,16 @@ def _parse(html: str):
             continue
         el.drop_tree()
     return doc, page
+
+
+def _scrub_controls(doc) -> None:
+    """Entities such as ``&#1;`` put control characters back after parsing; lxml refuses them whenever text is
+    re-assigned (``drop_tree`` does), so they go now."""
+    for el in doc.iter():
+        if el.text and _CONTROL.search(el.text):
+            el.text = _CONTROL.sub(" ", el.text)
+        if el.tail and _CONTROL.search(el.tail):
+            el.tail = _CONTROL.sub(" ", el.tail)
 
 
 def _attached(el, root) -> bool:
@@ -254,17 +272,20 @@ def _root_lines(root, h1_text: str) -> list[_Line]:
 def _layout_text(root) -> None:
     """HTML white space collapses to one space (except in <pre>); blocks and <br> become line breaks."""
     pre = {e for p in root.iter("pre", "textarea") for e in p.iter()}
-    for el in root.iter():
+    for el in root.iter():  # entities (&#1;) can put control characters back, which lxml refuses on assignment
         if el not in pre:
             if el.text:
-                el.text = _HTML_WS.sub(" ", el.text)
+                el.text = _HTML_WS.sub(" ", _CONTROL.sub(" ", el.text))
             if el.tail and (el.getparent() is None or el.getparent() not in pre):
-                el.tail = _HTML_WS.sub(" ", el.tail)
+                el.tail = _HTML_WS.sub(" ", _CONTROL.sub(" ", el.tail))
+        else:
+            el.text = _CONTROL.sub(" ", el.text) if el.text else el.text
+            el.tail = _CONTROL.sub(" ", el.tail) if el.tail else el.tail
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         if el.tag == "br":
-            el.tail = "\n" + (el.tail or "")
+            el.tail = "\n" + _CONTROL.sub(" ", el.tail or "")
         elif el.tag in _BLOCKS:
             el.text = "\n\n" + (el.text or "")
             el.tail = "\n\n" + (el.tail or "")
