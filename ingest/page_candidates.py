@@ -172,7 +172,7 @@ def best_container(root) -> Candidate | None:
         if s is None or s.body <= 0:
             continue
         value = (s.body + _CFG.paragraph_bonus * s.paragraphs - _CFG.link_penalty * s.junk) * class_factor(el)
-        if best is None or value > best.score:
+        if best is None or value >= best.score:  # ties: the innermost element (ancestors come first)
             best = Candidate(el, value, s.body, s.paragraphs)
     if best is not None:
         best.scores = acc
