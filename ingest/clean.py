@@ -170,6 +170,7 @@ class _Line:
     block: int
     role: str = ""  # "title" | "heading" | "" (from markup) ; "meta" | junk kind | "text" after classifying
     meta: junk.Meta | None = None
+    bullet: bool = False  # the line started with a list bullet: an item of its own, never a continuation
 
 
 _BULLET = re.compile(r"^[•●▪◦‣]\s*")
@@ -186,14 +187,15 @@ def _to_lines(text: str, roles: dict[int, str] | None = None) -> list[_Line]:
     text = _ZERO_WIDTH.sub("", text)
     lines, block, prev_blank = [], 0, True
     for i, raw in enumerate(text.split("\n")):
-        s = _BULLET.sub("", raw.replace("\u00a0", " ").strip()).strip()
+        s0 = raw.replace("\u00a0", " ").strip()
+        s = _BULLET.sub("", s0).strip()
         if not s:
             if not prev_blank:
                 block += 1
             prev_blank = True
             continue
         prev_blank = False
-        lines.append(_Line(s, block, (roles or {}).get(i, "")))
+        lines.append(_Line(s, block, (roles or {}).get(i, ""), bullet=len(s) < len(s0)))
     return lines
 
 
@@ -223,7 +225,10 @@ def _heading_like(s: str) -> bool:
 
 def _classify(lines: list[_Line]) -> None:
     for ln in lines:
-        if ln.role in ("title", "heading", "links"):
+        if ln.role in ("title", "links"):
+            continue
+        if ln.role == "heading":  # a heading in the markup can still be furniture ("Comments (3)", a caption)
+            ln.role = junk.junk_kind(ln.text) or "heading"
             continue
         meta = junk.parse_meta_line(ln.text)
         if meta is not None:
@@ -355,6 +360,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[list[str], list[str]]:
             cur
             and ln.block == cur_block
             and ln.role == "text"
+            and not ln.bullet
             and len(cur) >= 30
             and cur[-1] not in _CONT_END
         )

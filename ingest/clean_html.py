@@ -148,12 +148,22 @@ def _attached(el, root) -> bool:
     return False
 
 
-def _h1_of(doc, root):
-    inside = [e for e in root.iter("h1") if e.text_content().strip()]
-    if inside:
-        return inside[0], True
-    h1s = [e for e in doc.iter("h1") if e.text_content().strip()]
-    return (h1s[0] if h1s else None), False
+def _title_of(doc, root, page: dict[str, str]):
+    """(title element, whether it is inside the container): the longest h1-h3 that the page's own title
+    (og:title or <title>) contains, else the first h1 in the container, else the first h1 of the page."""
+    want = _norm(page.get("og:title") or page.get("title") or "")
+    short = _split_title(want)
+    best = None
+    for e in doc.iter("h1", "h2", "h3"):
+        t = _norm(e.text_content())
+        if len(t) >= 4 and t in want and len(t) >= 0.5 * len(short):
+            if best is None or len(t) > len(_norm(best.text_content())):
+                best = e
+    if best is None:
+        inside = [e for e in root.iter("h1") if e.text_content().strip()]
+        h1s = inside or [e for e in doc.iter("h1") if e.text_content().strip()]
+        best = h1s[0] if h1s else None
+    return best, best is not None and _attached(best, root)
 
 
 # --- the container and the furniture inside it ------------------------------------------------------------------
@@ -175,7 +185,7 @@ def _article_root(doc, removed: list[tuple[str, str]]):
     return root, cand.scores
 
 
-def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]]) -> None:
+def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], title=None) -> None:
     """Class/id words are weak evidence: a furniture-named element inside the container goes unless it holds
     the title or the bulk of the body."""
     body_total = scores.get(root, Scores()).body or 0.0
@@ -187,7 +197,7 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]]) ->
         if not m:
             continue
         held = scores.get(el, Scores()).body
-        if el.find(".//h1") is not None or (body_total and held >= NAMED_KEEP_SHARE * body_total):
+        if (title is not None and _attached(title, el)) or (body_total and held >= NAMED_KEEP_SHARE * body_total):
             continue
         if text := _norm(el.text_content()):
             removed.append((f"container .{m.group(2)}", text))
@@ -269,6 +279,20 @@ def _root_lines(root, h1_text: str) -> list[_Line]:
     return lines
 
 
+# a title line inside the container heads the article only when at most this share of its text comes before it
+TITLE_TOP_SHARE = 0.3
+
+
+def _title_near_top(lines: list[_Line]) -> bool:
+    total = sum(len(ln.text) for ln in lines) or 1
+    before = 0
+    for ln in lines:
+        if ln.role == "title":
+            return before <= TITLE_TOP_SHARE * total
+        before += len(ln.text)
+    return False
+
+
 def _layout_text(root) -> None:
     """HTML white space collapses to one space (except in <pre>); blocks and <br> become line breaks."""
     pre = {e for p in root.iter("pre", "textarea") for e in p.iter()}
@@ -300,12 +324,16 @@ def _clean_ours(html: str) -> CleanResult:
     removed: list[tuple[str, str]] = []
     doc, page = _parse(html)
     root, scores = _article_root(doc, removed)
-    h1_el, title_inside = _h1_of(doc, root)
-    h1 = _norm(h1_el.text_content()) if h1_el is not None else ""
-    _drop_named_furniture(root, scores, removed)
+    title_el, title_inside = _title_of(doc, root, page)
+    h1 = _norm(title_el.text_content()) if title_el is not None else ""
+    _drop_named_furniture(root, scores, removed, title_el)
     _drop_sections(root, removed)
     _drop_link_blocks(root, removed)
     lines = _root_lines(root, h1 if title_inside else "")
+    title_inside = title_inside and _title_near_top(lines)
+    if not title_inside:
+        for ln in lines:
+            ln.role = "" if ln.role == "title" else ln.role
     res = _clean_lines(lines, title_hint=h1 if title_inside else "", drop_header=title_inside,
                        find_title=title_inside)
     res.dropped[:0] = removed

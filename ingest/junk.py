@@ -51,7 +51,8 @@ SECTION_LABELS = {
     "相關文章", "相关文章", "最新新聞", "最新新闻", "精彩推薦", "精彩推荐", "網友評論", "网友评论", "評論", "评论",
     "related", "related stories", "related articles", "related news", "related content", "most read", "most popular",
     "popular", "trending", "trending now", "more stories", "more from", "you may also like", "recommended",
-    "recommended for you", "read next", "comments", "reader comments", "latest news", "editor's picks",
+    "recommended for you", "read next", "comments", "reader comments", "latest news", "editor's picks", "熱門評論", "热门评论", "最新評論", "最新评论",
+    "精彩評論", "精彩评论", "討論區", "讨论区", "留言板", "發表評論", "发表评论", "討論規範", "讨论规范",
 }
 
 
@@ -73,11 +74,13 @@ JUNK_PATTERNS: dict[str, list[str]] = {
     "share_bar": [
         r"^(分享到|分享至|分享給|分享给|一鍵分享|一键分享|share( this( article| story| page)?)?( on| via| to)?)" + _SEP,
         r"^(掃一掃|扫一扫|掃描二維碼|扫描二维码|掃碼|扫码).{0,30}$",
+        r"^follow (us|[\w&'-]+( [\w&'-]+){0,3}) on\b[^.!?。]{0,40}$",
     ],
     "editor_line": [
         r"^[(（\[【]?\s*(網絡編輯|网络编辑|責任編輯|责任编辑|責編|责编|編輯|编辑|主編|主编|校對|校对|審核|审核|"
         r"美編|美编|實習編輯|实习编辑|editor|sub-editor|producer)\s*[:：]\s*[^()（）]{1,40}[)）\]】]?$",
         r"^[(（\[]?\s*(edited|editing|reporting|additional reporting) by\s+[^()]{1,60}[)）\]]?$",
+        r"^(reporting|additional reporting|writing|compiled) by\s.{1,300}(editing|edited) by\s.{1,120}$",
         r"^[(（]\s*(本文)?(來源|来源|source)\s*[:：][^()（）]{1,40}[)）]$",
     ],
     "copyright": [
@@ -129,6 +132,8 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^(發表評論|发表评论|我要評論|我要评论|我來說兩句|我来说两句|leave a (comment|reply)|post a comment|"
         r"join the (conversation|discussion)|已有\d+人)",
         r"^user\d+\s*[:：]",
+        # a commenter shown with a masked IP address: "lr9111[219.130.79.*] 认为："
+        r"^\S{0,30}\s*[\[［(（]\s*\d{1,3}\.\d{1,3}\.[\d*]{1,3}\.[\d*]{1,3}\s*[\]］)）].{0,12}$",
     ],
     "separator": [
         r"^[\-—―─━_=~*·•＿－＝#.。…\s]{4,}$",
