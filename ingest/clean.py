@@ -317,6 +317,7 @@ def _clean_lines(
                     meta.merge(lines[i].meta)
                 drop(i, "footer" if lines[i].role == "text" else lines[i].role)
 
+    _drop_comment_board(lines, keep, drop)
     for i, ln in enumerate(lines):
         if not keep[i]:
             continue
@@ -340,6 +341,23 @@ def _clean_lines(
     res.paragraphs, res.headings = paragraphs, headings
     res.author, res.source, res.date = meta.author, meta.source, meta.date
     return res
+
+
+# a comment-board heading this far into the text (share of its characters) ends the article
+COMMENT_BOARD_AFTER = 0.5
+
+
+def _drop_comment_board(lines: list[_Line], keep: list[bool], drop) -> None:
+    """A comment board's heading ("热门评论", "Comments (12)") past the middle of the text: it and everything
+    after it go (table layouts put each comment in its own box, out of reach of the markup rules)."""
+    sizes = [len(ln.text) if k and ln.role in ("text", "heading") else 0 for ln, k in zip(lines, keep)]
+    total, seen = sum(sizes) or 1, 0
+    for i, ln in enumerate(lines):
+        if keep[i] and seen >= COMMENT_BOARD_AFTER * total and junk.is_comment_label(ln.text):
+            for j in range(i, len(lines)):
+                drop(j, "comment board")
+            return
+        seen += sizes[i]
 
 
 def _join(a: str, b: str) -> str:

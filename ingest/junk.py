@@ -56,6 +56,19 @@ SECTION_LABELS = {
 }
 
 
+# Headings that open a page's comment board: nothing of the article follows them.
+COMMENT_LABELS = {
+    "網友評論", "网友评论", "熱門評論", "热门评论", "最新評論", "最新评论", "精彩評論", "精彩评论", "評論", "评论",
+    "留言", "討論區", "讨论区", "留言板", "讀者評論", "读者评论", "comments", "reader comments", "discussion",
+    "join the conversation", "join the discussion",
+}
+
+
+def is_comment_label(text: str) -> bool:
+    s = re.sub(r"[\s:：>»]+$", "", text.strip()).lower()
+    return re.sub(r"\s*[（(]\s*\d+\s*[)）]$", "", s) in COMMENT_LABELS
+
+
 def is_section_label(text: str) -> bool:
     s = re.sub(r"[\s:：>»]+$", "", text.strip()).lower()
     s = re.sub(r"\s*[（(]\s*\d+\s*[)）]$", "", s)
