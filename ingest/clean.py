@@ -23,6 +23,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from articleqa.settings import CleanSettings
 from ingest import junk
 
 Kind = Literal["html", "text", "markdown"]
@@ -343,17 +344,13 @@ def _clean_lines(
     return res
 
 
-# a comment-board heading this far into the text (share of its characters) ends the article
-COMMENT_BOARD_AFTER = 0.5
-
-
 def _drop_comment_board(lines: list[_Line], keep: list[bool], drop) -> None:
     """A comment board's heading ("热门评论", "Comments (12)") past the middle of the text: it and everything
     after it go (table layouts put each comment in its own box, out of reach of the markup rules)."""
     sizes = [len(ln.text) if k and ln.role in ("text", "heading") else 0 for ln, k in zip(lines, keep)]
     total, seen = sum(sizes) or 1, 0
     for i, ln in enumerate(lines):
-        if keep[i] and seen >= COMMENT_BOARD_AFTER * total and junk.is_comment_label(ln.text):
+        if keep[i] and seen >= CleanSettings().comment_board_after * total and junk.is_comment_label(ln.text):
             for j in range(i, len(lines)):
                 drop(j, "comment board")
             return

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from articleqa.settings import CleanSettings
 from ingest import junk
 from ingest.clean import _CONTROL, CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
 from ingest.page_candidates import Scores, best_container
@@ -32,7 +33,6 @@ _DROP_TAGS = [
     "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
     "button", "input", "select", "textarea", "nav", "aside", "footer", "head", "figcaption", "audio", "video",
 ]
-FORM_KEEP_CHARS = 500  # ASP.NET pages wrap the whole page in one <form>: keep forms holding this much text
 _BOILER_CLASS = re.compile(
     r"(^|[\s_-])(nav|navbar|navigation|menu|menus|crumbs?|breadcrumbs?|share|sharing|social|mood|moods|reactions?|"
     r"emoji|comments?|comment-list|related|sidebar|side|aside|footer|foot|header|masthead|ads?|advert\w*|adsbygoogle|"
@@ -41,8 +41,6 @@ _BOILER_CLASS = re.compile(
     r"(note|caption|desc|credit)|caption|editor|byline-share|print|qrcode|rank|ranking|more)\d*($|[\s_-])",
     re.I,
 )
-# a furniture-named element is kept when it holds this share of the container's body text
-NAMED_KEEP_SHARE = 0.5
 _NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
 _HTML_WS = re.compile(r"[ \t\n\r\f]+")
 _PAGE_META = {
@@ -51,6 +49,7 @@ _PAGE_META = {
 }
 _INLINE = {"span", "a", "time", "em", "i", "b", "strong", "small", "font", "cite", "abbr", "label"}
 _NOSPACE = re.compile(r"\s+")
+_CFG = CleanSettings()
 
 
 def clean_html(html: str) -> CleanResult:
@@ -123,7 +122,7 @@ def _parse(html: str):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             page["url"] = link.get("href")
     for el in list(doc.iter(*_DROP_TAGS)):
-        if el.getparent() is None or (el.tag == "form" and len(el.text_content()) > FORM_KEEP_CHARS):
+        if el.getparent() is None or (el.tag == "form" and len(el.text_content()) > _CFG.form_keep_chars):
             continue
         el.drop_tree()
     return doc, page
@@ -197,7 +196,7 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], ti
         if not m:
             continue
         held = scores.get(el, Scores()).body
-        if (title is not None and _attached(title, el)) or (body_total and held >= NAMED_KEEP_SHARE * body_total):
+        if (title is not None and _attached(title, el)) or (body_total and held >= _CFG.named_keep_share * body_total):
             continue
         if text := _norm(el.text_content()):
             removed.append((f"container .{m.group(2)}", text))
@@ -279,16 +278,12 @@ def _root_lines(root, h1_text: str) -> list[_Line]:
     return lines
 
 
-# a title line inside the container heads the article only when at most this share of its text comes before it
-TITLE_TOP_SHARE = 0.3
-
-
 def _title_near_top(lines: list[_Line]) -> bool:
     total = sum(len(ln.text) for ln in lines) or 1
     before = 0
     for ln in lines:
         if ln.role == "title":
-            return before <= TITLE_TOP_SHARE * total
+            return before <= _CFG.title_top_share * total
         before += len(ln.text)
     return False
 
@@ -399,7 +394,7 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
     if not traf_text:
         return res
     traf = _traf_result(traf_text, res.title or title)
-    if _body_chars(res.paragraphs) < TRAF_WINS_RATIO * _body_chars(traf.paragraphs):
+    if _body_chars(res.paragraphs) < _CFG.trafilatura_wins_ratio * _body_chars(traf.paragraphs):
         traf.dropped[:0] = res.dropped + [("dom candidate: less body than trafilatura's", p) for p in res.paragraphs]
         traf.title = traf.title or res.title or title
         traf.author, traf.date, traf.source = res.author, res.date, res.source
@@ -407,8 +402,6 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
     return res
 
 
-# trafilatura's text replaces ours when ours holds less than this share of its body-like characters
-TRAF_WINS_RATIO = 0.3
 _SENTENCE_PUNCT = re.compile(r"[。！？；，,.!?;]")
 
 
