@@ -162,3 +162,14 @@ def test_cli_cleans_a_broken_gbk_page(tmp_path):
     d = json.loads(out.stdout)
     assert d["title"] == "本市启动老旧小区改造三年行动"
     assert char_f1(d["body"], _gold("trs_editor")) >= 0.98
+
+
+def test_utf8_page_with_one_broken_byte():
+    from ingest.decode import decode_bytes, declared_encoding
+
+    data = _page("lone_summary").encode("utf-8")
+    i = data.index("交通局長".encode("utf-8"))
+    text, encoding = decode_bytes(data[:i] + b"\xe4" + data[i:])  # a truncated three-byte character
+    assert encoding == "utf-8+replace" and text.count("\ufffd") == 1
+    assert declared_encoding((PAGES / "big5_meta_gb2312.html").read_bytes()) == "gb18030"  # a hint, and wrong here
+    assert declared_encoding(b"<html><body>no declaration</body></html>") == ""
