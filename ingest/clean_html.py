@@ -228,7 +228,16 @@ def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
 
 
 def _drop_link_blocks(root, removed: list[tuple[str, str]]) -> None:
-    """Link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count."""
+    """Link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count.
+    Also inline clusters of links with no text of their own (hover cards inside a paragraph)."""
+    for el in reversed(list(root.iter("span"))):  # innermost first: the card, not the name it hangs on
+        if not _attached(el, root):
+            continue
+        anchors = list(el.iter("a"))
+        text = _NOSPACE.sub("", el.text_content())
+        if len(anchors) >= 2 and text and sum(len(_NOSPACE.sub("", a.text_content())) for a in anchors) >= len(text):
+            removed.append(("inline links", _norm(el.text_content())))
+            el.drop_tree()
     for el in list(root.iter("ul", "ol", "dl", "table", "div", "p", "li")):
         if el is root or not _attached(el, root):
             continue
@@ -237,9 +246,12 @@ def _drop_link_blocks(root, removed: list[tuple[str, str]]) -> None:
             continue
         linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
         plain = len(_NUMERIC.sub("", text)) or 1
-        if linked / plain >= 0.6 and text[-1] not in junk.SENTENCE_END:
+        if linked / plain >= 0.6 and text.rstrip(_CLOSERS)[-1:] not in junk.SENTENCE_END:
             removed.append(("links", text))
             el.drop_tree()
+
+
+_CLOSERS = "\"'”’」』）)]》"  # a sentence may end inside quotes or brackets: `... said “yes.”`
 
 
 def _long_text(el) -> int:
