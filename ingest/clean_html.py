@@ -20,7 +20,7 @@ import re
 from articleqa.settings import CleanSettings
 from ingest import junk
 from ingest.clean import _CONTROL, CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
-from ingest.page_candidates import Scores, best_container
+from ingest.page_candidates import Scores, best_container, inside_link
 
 _STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
 _XML_DECL = re.compile(r"<\?xml[^>]*>|^\ufeff", re.I)
@@ -244,7 +244,7 @@ def _drop_link_blocks(root, removed: list[tuple[str, str]]) -> None:
         text = _norm(el.text_content())
         if not text:
             continue
-        linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
+        linked = len(text) if inside_link(el) else sum(len(_norm(a.text_content())) for a in el.iter("a"))
         plain = len(_NUMERIC.sub("", text)) or 1
         if linked / plain >= 0.6 and text.rstrip(_CLOSERS)[-1:] not in junk.SENTENCE_END:
             removed.append(("links", text))

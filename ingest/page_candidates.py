@@ -80,12 +80,26 @@ def _is_block(el) -> bool:
     return isinstance(el.tag, str) and el.tag.lower() in BLOCK_TAGS
 
 
+# an <a> holding more characters than this is an unclosed tag swallowing the page, not a teaser link
+MAX_LINK_BLOCK_CHARS = 400
+
+
+def inside_link(el) -> bool:
+    """Whether an element sits inside a teaser-sized <a> (pages wrap whole teaser blocks in one link)."""
+    el = el.getparent()
+    while el is not None:
+        if el.tag == "a":
+            return len(_SPACE.sub("", el.text_content())) <= MAX_LINK_BLOCK_CHARS
+        el = el.getparent()
+    return False
+
+
 def _own_text(block) -> tuple[str, int]:
     """Text a block holds directly or through inline children (nested blocks excluded), and how much of it is
     inside links."""
     parts: list[str] = []
     link = 0
-    stack: list[tuple[object, bool, bool]] = [(block, False, True)]  # (element, inside a link, is the block)
+    stack: list[tuple[object, bool, bool]] = [(block, inside_link(block), True)]  # (element, in a link, is the block)
     while stack:
         el, in_link, is_root = stack.pop()
         if isinstance(el, str):  # a tail pushed below
