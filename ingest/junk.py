@@ -94,6 +94,7 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"美編|美编|實習編輯|实习编辑|editor|sub-editor|producer)\s*[:：]\s*[^()（）]{1,40}[)）\]】]?$",
         r"^[(（\[]?\s*(edited|editing|reporting|additional reporting) by\s+[^()]{1,60}[)）\]]?$",
         r"^(reporting|additional reporting|writing|compiled) by\s.{1,300}(editing|edited) by\s.{1,120}$",
+        r"^[\u3400-\u9fff]{2,10}\s*[／/]\s*(綜合|综合|編譯|编译)?[\u3400-\u9fff]{0,6}(報導|报道|報道|报导)$",
         r"^[(（]\s*(本文)?(來源|来源|source)\s*[:：][^()（）]{1,40}[)）]$",
     ],
     "copyright": [
@@ -136,6 +137,8 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^(cover|front page) of\b.{0,60}$",
         r"^點擊(圖片|图片|查看大圖)|^点击(图片|查看大图)",
         r"(資料照片|资料照片|資料圖片?|资料图片?|示意圖|示意图)[。.]?$",
+        r"^[▲▼△▽]",
+        r"[（(](圖|图|照片|攝影|摄影|photo)\s*[／/][^)）]{1,20}[)）]$",
         r"(記者|记者).{1,20}(攝|摄|傳真|传真)\s*\d{2,4}年\d{1,2}月\d{1,2}日\s*[)）]?$",
     ],
     "reader_comments": [
@@ -168,6 +171,9 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^(news ?)?(tips?|tip line|hotline)\s*:",
         r"(付費會員|付费会员|已過查詢時效|已过查询时效)",
         r"^(subscribe|log in|sign in|register) to (continue|read)",
+        r"^[^，。,]{1,14}(專線|专线|熱線|热线|電話|电话)\s*[:：]\s*\+?[\d][\d\-]{2,}\s*([（(][^)）]{0,12}[)）])?$",
+        r"^[^\s@]+@[^\s@]+\.[a-z]{2,}$",
+        r"^.{0,12}(投稿|投書|投书|爆料)[^。！？.!?]{0,15}$",
     ],
     "inline_junk": [
         r"^【[^】]*(更多|追蹤|追踪|粉絲|粉丝|訂閱|订阅|下載|下载|加入)[^】]*】$",

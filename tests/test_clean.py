@@ -297,6 +297,10 @@ def test_strip_markup_handles_unclosed_and_escaped_tags():
     ("lr9111[219.130.79.*] 认为：", "reader_comments"),
     ("Reporting by Ann Lee; Editing by Tom Hale", "editor_line"),
     ("Follow Newsbeat on", "share_bar"),
+    ("自殺防治諮詢安心專線：0800-788995（24小時）", "hotline"),
+    ("opinions@example.com.tw", "hotline"),
+    ("社會中心／綜合報導", "editor_line"),
+    ("▲警消到場時男子已無生命跡象。（圖／翻攝畫面）", "image_caption"),
 ])
 def test_junk_kinds(line, kind):
     assert junk_kind(line) == kind
@@ -311,6 +315,8 @@ def test_junk_kinds(line, kind):
     "【陳美玲／台北報導】台北市交通局今天宣布，市區公車明年起新購車輛將全數採用電動車。",
     "網友在留言中批評市府的決定，認為補助金額太低。",
     "Follow the money on the way.",
+    "警方電話：110報案後，員警隨即趕到現場處理。",
+    "他決定投稿。",
     "警方呼籲民眾，如發現可疑人士，請撥打110報案。",
 ])
 def test_text_is_not_junk(line):
