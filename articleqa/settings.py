@@ -106,6 +106,7 @@ class CleanSettings(BaseModel):
     paragraph_bonus: float = 20.0  # container score bonus per body-like paragraph
     position_weight: float = 0.3  # the last text of a page weighs this much less than the first
     class_weight: float = 0.1  # class/id words nudge a container's score by this share, up or down
+    title_weight: float = 0.15  # containers holding the article's title (h1 the page title names) score this more
     named_keep_share: float = 0.5  # a furniture-named element in the container stays if it holds this much body
     form_keep_chars: int = 500  # a <form> holding this much text is page layout (ASP.NET), not a form
     title_top_share: float = 0.3  # a title line heads the container only with at most this share of text above

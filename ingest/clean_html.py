@@ -41,6 +41,7 @@ _BOILER_CLASS = re.compile(
     r"(note|caption|desc|credit)|caption|editor|byline-share|print|qrcode|rank|ranking|more)\d*($|[\s_-])",
     re.I,
 )
+_BOARD_WORDS = {"comment", "comments", "comment-list"}
 _NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
 _HTML_WS = re.compile(r"[ \t\n\r\f]+")
 _PAGE_META = {
@@ -167,11 +168,11 @@ def _title_of(doc, root, page: dict[str, str]):
 
 # --- the container and the furniture inside it ------------------------------------------------------------------
 
-def _article_root(doc, removed: list[tuple[str, str]]):
+def _article_root(doc, page: dict[str, str], removed: list[tuple[str, str]]):
     """The best-scoring container and the scores of every element."""
     body = doc.find("body")
     body = body if body is not None else doc
-    cand = best_container(doc)
+    cand = best_container(doc, _title_of(doc, body, page)[0])
     if cand is None:
         return body, {}
     root = cand.el
@@ -196,7 +197,10 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], ti
         if not m:
             continue
         held = scores.get(el, Scores()).body
-        if (title is not None and _attached(title, el)) or (body_total and held >= _CFG.named_keep_share * body_total):
+        if title is not None and _attached(title, el):
+            continue
+        bulk = body_total and held >= _CFG.named_keep_share * body_total
+        if bulk and m.group(2).lower() not in _BOARD_WORDS:  # a comment board is one however much prose it holds
             continue
         if text := _norm(el.text_content()):
             removed.append((f"container .{m.group(2)}", text))
@@ -209,11 +213,13 @@ def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
     for h in list(root.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "div", "p")):
         if h is root or not _attached(h, root) or len(_norm(h.text_content())) > 30:
             continue
-        if not junk.is_section_label(h.text_content()):
+        board = junk.is_comment_label(h.text_content())
+        if not board and not junk.is_section_label(h.text_content()):
             continue
         label = _norm(h.text_content())
         box = h.getparent()
-        if box is not root and box.find(".//h1") is None and _long_text(box) < 0.5 * max(total, 1):
+        # a box headed like a comment board is one, however much prose its comments hold
+        if box is not root and box.find(".//h1") is None and (board or _long_text(box) < 0.5 * max(total, 1)):
             removed.append(("section: " + label, _norm(box.text_content())))
             box.drop_tree()
             continue
@@ -330,7 +336,7 @@ def _layout_text(root) -> None:
 def _clean_ours(html: str) -> CleanResult:
     removed: list[tuple[str, str]] = []
     doc, page = _parse(html)
-    root, scores = _article_root(doc, removed)
+    root, scores = _article_root(doc, page, removed)
     title_el, title_inside = _title_of(doc, root, page)
     h1 = _norm(title_el.text_content()) if title_el is not None else ""
     _drop_named_furniture(root, scores, removed, title_el)
@@ -391,26 +397,35 @@ def _agrees(paragraph: str, blob: str) -> bool:
 
 
 def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanResult:
-    """Drop what trafilatura also rejects when the two mostly agree; use trafilatura's text when ours is empty."""
+    """Drop what trafilatura also rejects when the two mostly agree. Use trafilatura's text instead when ours
+    holds far less prose *and* mostly disagrees with it (we picked the wrong container); when ours is a part of
+    its text, what we left out we dropped on purpose (a comment board, related stories)."""
     blob = _NOSPACE.sub("", traf_text)
-    if blob and res.paragraphs:
-        agree = [p for p in res.paragraphs if _agrees(p, blob)]
-        kept = sum(len(p) for p in agree)
-        if kept and kept >= 0.85 * sum(len(p) for p in res.paragraphs):
-            for p in res.paragraphs:
-                if p not in agree:
-                    res.dropped.append(("trafilatura: boilerplate", p))
-            res.paragraphs = agree
-            res.headings = [h for h in res.headings if h in agree]
-            res.extractor = "dom+trafilatura"
-    if not traf_text:
+    if not blob:
+        return res
+    total = sum(len(p) for p in res.paragraphs)
+    agree = [p for p in res.paragraphs if _agrees(p, blob)]
+    kept = sum(len(p) for p in agree)
+    if kept and kept >= 0.85 * total:
+        for p in res.paragraphs:
+            if p not in agree:
+                res.dropped.append(("trafilatura: boilerplate", p))
+        res.paragraphs = agree
+        res.headings = [h for h in res.headings if h in agree]
+        res.extractor = "dom+trafilatura"
         return res
     traf = _traf_result(traf_text, res.title or title)
-    if _body_chars(res.paragraphs) < _CFG.trafilatura_wins_ratio * _body_chars(traf.paragraphs):
-        traf.dropped[:0] = res.dropped + [("dom candidate: less body than trafilatura's", p) for p in res.paragraphs]
+    if not res.paragraphs:
+        traf.dropped[:0] = res.dropped
         traf.title = traf.title or res.title or title
-        traf.author, traf.date, traf.source = res.author, res.date, res.source
         return traf
+    if kept < 0.5 * total:
+        if _body_chars(res.paragraphs) < _CFG.trafilatura_wins_ratio * _body_chars(traf.paragraphs):
+            traf.dropped[:0] = res.dropped + [("dom candidate: less prose than trafilatura's", p)
+                                              for p in res.paragraphs]
+            traf.title = traf.title or res.title or title
+            traf.author, traf.date, traf.source = res.author, res.date, res.source
+            return traf
     return res
 
 

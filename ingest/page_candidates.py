@@ -32,6 +32,7 @@ _WORD_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _GOOD_WORDS = frozenset({"article", "content", "body", "text", "story", "post", "entry", "main", "detail", "news",
                          "zw", "artibody", "articlebody", "contents", "paragraph", "txt", "con"})
 _BAD_WORDS = frozenset({"sidebar", "side", "aside", "nav", "menu", "footer", "foot", "header", "comment", "comments",
+                        "discussion", "reply", "replies",
                         "related", "recommend", "share", "social", "ad", "ads", "advert", "banner", "promo", "hot",
                         "rank", "popular", "widget", "breadcrumb", "crumbs", "tags", "copyright", "rail", "more"})
 
@@ -175,9 +176,15 @@ def score_tree(root) -> dict:
     return acc
 
 
-def best_container(root) -> Candidate | None:
-    """The element whose text looks most like an article body (None when the page has no body-like text)."""
+def best_container(root, title=None) -> Candidate | None:
+    """The element whose text looks most like an article body (None when the page has no body-like text).
+    Elements holding the article's title (when known) get a small bonus: a long comment thread next to a short
+    article holds more prose, but not the title."""
     acc = score_tree(root)
+    holds_title = set()
+    while title is not None:
+        holds_title.add(title)
+        title = title.getparent()
     best: Candidate | None = None
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -186,6 +193,8 @@ def best_container(root) -> Candidate | None:
         if s is None or s.body <= 0:
             continue
         value = (s.body + _CFG.paragraph_bonus * s.paragraphs - _CFG.link_penalty * s.junk) * class_factor(el)
+        if el in holds_title and value > 0:
+            value *= 1 + _CFG.title_weight
         if best is None or value >= best.score:  # ties: the innermost element (ancestors come first)
             best = Candidate(el, value, s.body, s.paragraphs)
     if best is not None:

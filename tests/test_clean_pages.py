@@ -173,3 +173,34 @@ def test_utf8_page_with_one_broken_byte():
     assert encoding == "utf-8+replace" and text.count("\ufffd") == 1
     assert declared_encoding((PAGES / "big5_meta_gb2312.html").read_bytes()) == "gb18030"  # a hint, and wrong here
     assert declared_encoding(b"<html><body>no declaration</body></html>") == ""
+
+
+STORY = [
+    "The city council approved a plan on Monday to build three new schools in the northern districts, where "
+    "enrolment has grown by a third in five years.",
+    "Construction is expected to start next spring. The council said the schools would be paid for by a bond "
+    "that voters approved last year.",
+    "Parents' groups welcomed the decision but said the first school would open too late for children who are "
+    "already in crowded classrooms.",
+]
+COMMENTS = "".join(
+    f"<div class='c'><a href='/u/{i}'>user{i}</a> <span>2 hours ago</span><p>I think this is a good idea, but the "
+    f"council should have acted years ago when the problem was first obvious to everyone here. Number {i}.</p></div>"
+    for i in range(12))
+
+
+@pytest.mark.parametrize("layout", [
+    "<main><h1>Council approves three new schools</h1><div>{story}</div>"
+    "<section id='discussion'><h2>Join the discussion</h2>{comments}</section></main>",
+    "<main><h1>Council approves three new schools</h1><div>{story}</div>"
+    "<div class='comments'>{comments}</div></main>",
+])
+def test_a_long_comment_thread_does_not_win(layout):
+    """Twelve comments hold four times the article's prose; the article still wins (the board's heading or
+    class), and trafilatura's text, which keeps the comments, does not replace it. (A thread with neither, next
+    to the article, is still kept: README, known limitations.)"""
+    html = ("<html><head><title>Council approves three new schools - Daily</title></head><body>"
+            "<nav><a href='/'>Home</a> <a href='/n'>News</a></nav>"
+            + layout.format(story="".join(f"<p>{p}</p>" for p in STORY), comments=COMMENTS) + "</body></html>")
+    res = clean_document(html, "html")
+    assert res.paragraphs == STORY
