@@ -56,7 +56,8 @@ _CFG = CleanSettings()
 def clean_html(html: str) -> CleanResult:
     """Clean one HTML page; never raises (falls back to trafilatura, then to plain text)."""
     try:
-        return _clean_ours(html)
+        res = _clean_ours(html)
+        return res if res.paragraphs else _plain_if_prose(html, res)
     except Exception as e:  # noqa: BLE001 - any failure of ours falls back, with the reason kept
         why = _reason(e)
     try:
@@ -71,6 +72,16 @@ def clean_html(html: str) -> CleanResult:
     res = clean_plain(html)
     res.dropped[:0] = [("fallback: dom extractor failed", why), ("fallback: trafilatura failed", why2)]
     return res
+
+
+def _plain_if_prose(html: str, res: CleanResult) -> CleanResult:
+    """Neither extractor found an article: the page's plain text when it holds prose (lxml silently drops text
+    nested deeper than it parses), else the empty result."""
+    plain = clean_plain(html)
+    if _body_chars(plain.paragraphs) < _CFG.plain_fallback_chars:
+        return res
+    plain.dropped.insert(0, ("fallback: no article in the parsed markup", "plain text used"))
+    return plain
 
 
 def _reason(e: BaseException) -> str:

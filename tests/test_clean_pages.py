@@ -204,3 +204,12 @@ def test_a_long_comment_thread_does_not_win(layout):
             + layout.format(story="".join(f"<p>{p}</p>" for p in STORY), comments=COMMENTS) + "</body></html>")
     res = clean_document(html, "html")
     assert res.paragraphs == STORY
+
+
+def test_text_nested_deeper_than_the_parser_reaches():
+    """lxml silently drops text nested thousands of levels deep; the plain-text fallback keeps it."""
+    para = "市政府今天召开新闻发布会，介绍今年以来经济运行情况，各项指标总体平稳，就业形势保持稳定。"
+    res = clean_document("<html><body>" + "<div>" * 5000 + f"<p>{para}</p>" * 3 + "</div>" * 5000, "html")
+    assert res.paragraphs == [para] * 3
+    assert res.extractor == "plain (fallback)"
+    assert res.dropped[0][0] == "fallback: no article in the parsed markup"
