@@ -2,19 +2,20 @@
 
 One line-oriented core does the work for every input kind:
 
-1. the input becomes lines (HTML: trafilatura's main-content extraction, checked against a DOM walk of the page
-   with boilerplate containers removed; text: stray markup stripped; Markdown: syntax stripped, ``#`` headings
-   kept as headings);
+1. the input becomes lines (HTML: the text of the article container found by :mod:`ingest.clean_html`, weighed
+   against trafilatura's main text; text: stray markup stripped; Markdown: syntax stripped, ``#`` headings kept
+   as headings);
 2. each line is classified as metadata (byline, source, issue note, date: parsed, then removed), page furniture
    (see :mod:`ingest.junk`) or text;
-3. the page's header (everything above the title: banners, menus, breadcrumbs) and footer (after a final
-   separator, when only furniture follows it) are dropped;
+3. the page's header (everything above the title: banners, menus, breadcrumbs), footer (after a final
+   separator, when only furniture follows it) and comment board (after its heading, past the middle) are dropped;
 4. the text lines become paragraphs; short unpunctuated lines followed by a longer paragraph are section
    headings, kept in the body as their own paragraphs and listed in ``headings``.
 
 ``CleanResult.dropped`` records what was removed and why, so ``articleqa clean FILE`` can show it.
 Markup never survives: scripts, styles and every tag are removed, and entity-escaped tags are stripped again
-after unescaping, so the body never contains an executable tag.
+after unescaping, so the body never contains an executable tag. Nothing a user feeds in raises: control
+characters go first, and the HTML cleaner falls back to trafilatura, then to plain text.
 """
 from __future__ import annotations
 

@@ -109,7 +109,8 @@ def _prepare(html: str) -> str:
 # --- parsing ----------------------------------------------------------------------------------------------------
 
 def _parse(html: str):
-    """(document, page metadata). Raises ValueError when lxml finds no document."""
+    """(document, page metadata), scripts, styles, navigation and text-less forms removed. An empty page or one
+    of only comments is an empty document."""
     import lxml.etree
     import lxml.html
 
