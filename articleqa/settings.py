@@ -112,6 +112,7 @@ class CleanSettings(BaseModel):
     title_top_share: float = 0.3  # a title line heads the container only with at most this share of text above
     trafilatura_wins_ratio: float = 0.3  # trafilatura's text replaces ours when ours has under this share of prose
     comment_board_after: float = 0.5  # a comment-board heading past this share of the text ends the article
+    teaser_min_records: int = 3  # this many same-shaped siblings opening with a headline link are a teaser list
     plain_fallback_chars: int = 100  # no article found: the page's plain text is used if it holds this much prose
 
 

@@ -245,6 +245,43 @@ def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
         h.drop_tree()
 
 
+def _drop_teaser_lists(root, removed: list[tuple[str, str]], title=None) -> None:
+    """Runs of sibling records with one shape (same tag and class) that each open with a line that is all link
+    (a headline) followed by a summary: lists of other stories, however much prose their summaries hold."""
+    for parent in list(root.iter()):
+        if not isinstance(parent.tag, str) or not _attached(parent, root):
+            continue
+        groups: dict[tuple, list] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        for members in groups.values():
+            teasers = [c for c in members if _opens_with_link_line(c)]
+            if len(teasers) < _CFG.teaser_min_records or len(teasers) < 0.8 * len(members):
+                continue
+            for c in teasers:
+                if title is None or not _attached(title, c):
+                    removed.append(("teaser list", _norm(c.text_content())))
+                    c.drop_tree()
+
+
+def _opens_with_link_line(el) -> bool:
+    """Whether the first text inside ``el`` is a link that fills its whole line (block) and text follows it."""
+    for sub in el.iter():
+        if not isinstance(sub.tag, str) or not (sub.text or "").strip():
+            continue
+        a = sub if sub.tag == "a" else None
+        a = a if a is not None else next((x for x in sub.iterancestors("a")), None)
+        if a is None or not _attached(a, el):
+            return False
+        line = a
+        while line is not el and line.getparent() is not None and line.tag not in _BLOCKS:
+            line = line.getparent()
+        head = _norm(a.text_content())
+        return len(head) >= 4 and _norm(line.text_content()) == head and len(_norm(el.text_content())) > len(head)
+    return False
+
+
 def _drop_link_blocks(root, removed: list[tuple[str, str]]) -> None:
     """Link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count.
     Also inline clusters of links with no text of their own (hover cards inside a paragraph)."""
@@ -353,6 +390,7 @@ def _clean_ours(html: str) -> CleanResult:
     h1 = _norm(title_el.text_content()) if title_el is not None else ""
     _drop_named_furniture(root, scores, removed, title_el)
     _drop_sections(root, removed)
+    _drop_teaser_lists(root, removed, title_el)
     _drop_link_blocks(root, removed)
     lines = _root_lines(root, h1 if title_inside else "")
     title_inside = title_inside and _title_near_top(lines)

@@ -213,3 +213,21 @@ def test_text_nested_deeper_than_the_parser_reaches():
     assert res.paragraphs == [para] * 3
     assert res.extractor == "plain (fallback)"
     assert res.dropped[0][0] == "fallback: no article in the parsed markup"
+
+
+CPI = ["国家统计局今天发布数据，十月份全国居民消费价格同比上涨百分之零点二，涨幅比上月回落零点一个百分点。",
+       "其中，食品价格下降百分之一点八，非食品价格上涨百分之零点六，核心物价同比上涨百分之零点九。",
+       "分析人士认为，随着节日消费旺季到来，未来几个月物价有望温和回升，但总体仍将保持在较低水平。"]
+
+
+@pytest.mark.parametrize("box", ["<div class='more'><h2>更多新闻</h2>{t}</div>", "<div>{t}</div>", "<ul>{t}</ul>"])
+def test_teaser_lists_with_summaries(box):
+    """Six headline-plus-summary teasers hold more prose than the article; their shape gives them away."""
+    item = "li" if box.startswith("<ul") else "div"
+    teasers = "".join(f"<{item} class='item'><h3><a href='/n{i}'>多地出台措施促进消费 第{i}批政策落地</a></h3>"
+                      f"<p>据了解，多个省市近日陆续出台政策，通过发放消费券等方式提振消费，相关措施将持续到年底。</p></{item}>"
+                      for i in range(6))
+    html = ("<html><head><title>十月CPI同比上涨0.2%_财经_示例网</title></head><body><h1>十月CPI同比上涨0.2%</h1><div>"
+            + "".join(f"<p>{p}</p>" for p in CPI) + "</div>" + box.format(t=teasers) + "</body></html>")
+    res = clean_document(html, "html")
+    assert res.paragraphs == CPI
