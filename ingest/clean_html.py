@@ -439,9 +439,9 @@ def _traf_result(text: str, title: str) -> CleanResult:
     return res
 
 
-def _agrees(paragraph: str, blob: str) -> bool:
+def _agrees(paragraph: str, blob: str, lines: frozenset[str] = frozenset()) -> bool:
     p = _NOSPACE.sub("", paragraph)
-    if p in blob:
+    if p in lines or p in blob:  # the set answers most paragraphs without a scan of the whole text
         return True
     return len(p) > 40 and p[:20] in blob and p[-20:] in blob
 
@@ -454,7 +454,8 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
     if not blob:
         return res
     total = sum(len(p) for p in res.paragraphs)
-    agree = [p for p in res.paragraphs if _agrees(p, blob)]
+    lines = frozenset(_NOSPACE.sub("", ln) for ln in traf_text.splitlines())
+    agree = [p for p in res.paragraphs if _agrees(p, blob, lines)]
     kept = sum(len(p) for p in agree)
     if kept and kept >= 0.85 * total:
         for p in res.paragraphs:
