@@ -401,6 +401,8 @@ def _clean_ours(html: str) -> CleanResult:
                        find_title=title_inside)
     res.dropped[:0] = removed
     res.extractor = "dom"
+    if title_el is not None and not title_inside:
+        _meta_between(doc, title_el, root).merge_into(res)
     try:
         traf_text, tmeta = _trafilatura_text(html)
     except Exception as e:  # noqa: BLE001 - trafilatura can fail on odd markup; the DOM walk still answers
@@ -409,6 +411,29 @@ def _clean_ours(html: str) -> CleanResult:
     res = _weigh_trafilatura(res, traf_text, h1 or tmeta.get("title", ""))
     _fill_meta(res, page, tmeta, h1)
     return res
+
+
+class _MetaFound(junk.Meta):
+    def merge_into(self, res: CleanResult) -> None:
+        res.author, res.date, res.source = res.author or self.author, res.date or self.date, res.source or self.source
+
+
+def _meta_between(doc, title_el, root) -> _MetaFound:
+    """Byline, date and source lines between a title outside the container and the container itself."""
+    found, started, seen = _MetaFound(), False, 0
+    for el in doc.iter():
+        if el is root or seen > 80:
+            break
+        if el is title_el:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str) or _attached(el, title_el):
+            continue
+        seen += 1
+        text = _norm(el.text_content())
+        if 0 < len(text) <= 120 and (meta := junk.parse_meta_line(text)) is not None:
+            found.merge(meta)
+    return found
 
 
 def _trafilatura_text(html: str) -> tuple[str, dict[str, str]]:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from articleqa.settings import CleanSettings
+from ingest import junk
 
 BLOCK_TAGS = frozenset({
     "p", "div", "td", "th", "li", "ul", "ol", "dl", "dd", "dt", "table", "tbody", "thead", "tr", "section", "article",
@@ -44,13 +45,14 @@ class Paragraph:
     link_chars: int
     punct: int
     index: int = 0
+    furniture: bool = False  # the line rules of ingest.junk call it furniture (copyright, hotline, caption...)
 
     @property
     def body_like(self) -> bool:
         cfg = _CFG
         if self.chars < cfg.min_body_chars or self.link_chars > cfg.max_link_share * self.chars:
             return False
-        return self.punct >= 1
+        return self.punct >= 1 and not self.furniture
 
 
 @dataclass
@@ -130,7 +132,9 @@ def paragraphs(root) -> list[Paragraph]:
         text, link = _own_text(el)
         n = len(_SPACE.sub("", text))
         if n:
-            out.append(Paragraph(el, n, min(link, n), len(_PUNCT.findall(text)), len(out)))
+            para = Paragraph(el, n, min(link, n), len(_PUNCT.findall(text)), len(out))
+            para.furniture = para.body_like and junk.junk_kind(_SPACE.sub(" ", text).strip()) is not None
+            out.append(para)
     return out
 
 
