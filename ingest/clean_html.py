@@ -119,6 +119,8 @@ def _parse(html: str):
         html = "<html><body></body></html>"  # lxml refuses an empty document; an empty page is just empty
     try:
         doc = lxml.html.document_fromstring(html)
+    except ValueError:  # an encoding declaration lxml still sees (mangled): parse the UTF-8 bytes instead
+        doc = _parse_bytes(html)
     except lxml.etree.ParserError:  # only comments or declarations: no document
         doc = lxml.html.document_fromstring("<html><body></body></html>")
     _scrub_controls(doc)
@@ -139,6 +141,17 @@ def _parse(html: str):
             continue
         el.drop_tree()
     return doc, page
+
+
+def _parse_bytes(html: str):
+    import lxml.etree
+    import lxml.html
+
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", "replace"),
+                                             parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except lxml.etree.ParserError:
+        return lxml.html.document_fromstring("<html><body></body></html>")
 
 
 def _scrub_controls(doc) -> None:

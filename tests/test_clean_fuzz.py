@@ -34,7 +34,7 @@ FRAGMENTS = [
     "<ul class='nav'><li><a href='/'>首页</a></li><li><a href='/n'>新闻</a></li></ul>",
     "<h1>标题</h1>", "<h1></h1>", "<h2>小标题</h2>", "<table><tr><td>表格里的正文，很长很长的一句话。</td></tr></table>",
     "<script>var a = '<p>not text</p>';</script>", "<style>p{color:red}</style>", "<!-- comment -->", "<!--",
-    "<![CDATA[ cdata ]]>", "<?xml version='1.0' encoding='gb2312'?>", "<meta charset='big5'>", "&lt;script&gt;",
+    "<![CDATA[ cdata ]]>", "<?xml version='1.0' encoding='gb2312'?>", "<?xml encoding='big5'", "<meta charset='big5'>", "&lt;script&gt;",
     "&#0;&#x1;&#xD800;&#65535;&nbsp;&amp;", "<p>", "</p>", "<div>", "</div>", "</body>", "<html>", "<body>",
     "<form><input name=q><p>", "<xmp>", "<plaintext>", "<svg><p>in svg</p></svg>", "<br/><br>", "<img src=x onerror=1>",
 ]
