@@ -244,6 +244,7 @@ def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
         label = _norm(h.text_content())
         box = h.getparent()
         # a box headed like a comment board is one, however much prose its comments hold
+        board = board and _heads(h, box)
         if box is not root and box.find(".//h1") is None and (board or _long_text(box) < 0.5 * max(total, 1)):
             removed.append(("section: " + label, _norm(box.text_content())))
             box.drop_tree()
@@ -256,6 +257,16 @@ def _drop_sections(root, removed: list[tuple[str, str]]) -> None:
             nxt = after
         removed.append(("section label", label))
         h.drop_tree()
+
+
+def _heads(h, box) -> bool:
+    """Whether ``h`` is the first text of ``box`` (its heading), not a label somewhere inside it."""
+    if (box.text or "").strip():
+        return False
+    for sib in h.itersiblings(preceding=True):
+        if _norm(sib.text_content()) or (sib.tail or "").strip():
+            return False
+    return True
 
 
 def _drop_teaser_lists(root, removed: list[tuple[str, str]], title=None) -> None:

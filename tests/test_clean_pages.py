@@ -231,3 +231,11 @@ def test_teaser_lists_with_summaries(box):
             + "".join(f"<p>{p}</p>" for p in CPI) + "</div>" + box.format(t=teasers) + "</body></html>")
     res = clean_document(html, "html")
     assert res.paragraphs == CPI
+
+
+def test_a_comment_counter_inside_the_body_box_keeps_the_body():
+    html = ("<html><body><article><h1>Council approves three new schools</h1><div class='story'>"
+            "<p>" + STORY[0] + "</p><div class='tools'><a href='#c'>Comments</a></div>"
+            + "".join(f"<p>{p}</p>" for p in STORY[1:]) + "</div></article></body></html>")
+    res = clean_document(html, "html")
+    assert res.paragraphs == STORY
