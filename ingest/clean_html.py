@@ -20,7 +20,7 @@ import re
 from articleqa.settings import CleanSettings
 from ingest import junk
 from ingest.clean import _CONTROL, CleanResult, _clean_lines, _Line, _norm, _to_lines, strip_markup
-from ingest.page_candidates import Scores, best_container, inside_link
+from ingest.page_candidates import Scores, best_container, inside_link, paragraphs
 
 _STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
 _XML_DECL = re.compile(r"<\?xml[^>]*>|^\ufeff", re.I)
@@ -214,6 +214,7 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], ti
     """Class/id words are weak evidence: a furniture-named element inside the container goes unless it holds
     the title or the bulk of the body."""
     body_total = scores.get(root, Scores()).body or 0.0
+    first = next((p.el for p in paragraphs(root) if p.body_like), None)  # the article's first prose
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el is root or not _attached(el, root):
             continue
@@ -225,7 +226,9 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], ti
         if title is not None and _attached(title, el):
             continue
         bulk = body_total and held >= _CFG.named_keep_share * body_total
-        if bulk and m.group(2).lower() not in _BOARD_WORDS:  # a comment board is one however much prose it holds
+        # a comment board is one however much prose it holds, unless it wraps the article's first prose too
+        board = m.group(2).lower() in _BOARD_WORDS and not (first is not None and _attached(first, el))
+        if bulk and not board:
             continue
         if text := _norm(el.text_content()):
             removed.append((f"container .{m.group(2)}", text))

@@ -239,3 +239,11 @@ def test_a_comment_counter_inside_the_body_box_keeps_the_body():
             + "".join(f"<p>{p}</p>" for p in STORY[1:]) + "</div></article></body></html>")
     res = clean_document(html, "html")
     assert res.paragraphs == STORY
+
+
+def test_a_wrapper_with_a_comment_class_keeps_the_body():
+    html = ("<html><body><h1>Council approves three new schools</h1><div class='layout'>"
+            "<div class='post comments-open'>" + "".join(f"<p>{p}</p>" for p in STORY) + "</div>"
+            "<div class='share'><a>Share</a></div></div></body></html>")
+    res = clean_document(html, "html")
+    assert res.paragraphs == STORY
