@@ -267,7 +267,7 @@ def _heads(h, box) -> bool:
     if (box.text or "").strip():
         return False
     for sib in h.itersiblings(preceding=True):
-        if _norm(sib.text_content()) or (sib.tail or "").strip():
+        if (sib.tail or "").strip() or (isinstance(sib.tag, str) and _norm(sib.text_content())):
             return False
     return True
 
