@@ -130,6 +130,26 @@ class ServerSettings(Section):
     concurrency: int = 1
 
 
+class CleanSettings(BaseModel):
+    """HTML cleaner (ingest/clean_html.py, ingest/page_candidates.py). The cleaner reads these defaults (it takes
+    no settings object); they were tuned on half of shared/eval/cleaning-real (README, "Cleaning real pages")."""
+
+    min_body_chars: int = 12  # a body-like paragraph has at least this many non-space characters
+    max_link_share: float = 0.5  # ... and at most this share of them inside links
+    link_penalty: float = 1.0  # container score: body chars - link_penalty * (link + non-body chars)
+    paragraph_bonus: float = 20.0  # container score bonus per body-like paragraph
+    position_weight: float = 0.3  # the last text of a page weighs this much less than the first
+    class_weight: float = 0.1  # class/id words nudge a container's score by this share, up or down
+    title_weight: float = 0.15  # containers holding the article's title (h1 the page title names) score this more
+    named_keep_share: float = 0.5  # a furniture-named element in the container stays if it holds this much body
+    form_keep_chars: int = 500  # a <form> holding this much text is page layout (ASP.NET), not a form
+    title_top_share: float = 0.3  # a title line heads the container only with at most this share of text above
+    trafilatura_wins_ratio: float = 0.3  # trafilatura's text replaces ours when ours has under this share of prose
+    comment_board_after: float = 0.5  # a comment-board heading past this share of the text ends the article
+    teaser_min_records: int = 3  # this many same-shaped siblings opening with a headline link are a teaser list
+    plain_fallback_chars: int = 100  # no article found: the page's plain text is used if it holds this much prose
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTICLEQA_",
@@ -147,6 +167,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
+    clean: CleanSettings = CleanSettings()
 
     def __init__(self, _given_as: str = "argument", **values: Any) -> None:
         _check_nested_env_names(type(self))

@@ -2,19 +2,20 @@
 
 One line-oriented core does the work for every input kind:
 
-1. the input becomes lines (HTML: trafilatura's main-content extraction, checked against a DOM walk of the page
-   with boilerplate containers removed; text: stray markup stripped; Markdown: syntax stripped, ``#`` headings
-   kept as headings);
+1. the input becomes lines (HTML: the text of the article container found by :mod:`ingest.clean_html`, weighed
+   against trafilatura's main text; text: stray markup stripped; Markdown: syntax stripped, ``#`` headings kept
+   as headings);
 2. each line is classified as metadata (byline, source, issue note, date: parsed, then removed), page furniture
    (see :mod:`ingest.junk`) or text;
-3. the page's header (everything above the title: banners, menus, breadcrumbs) and footer (after a final
-   separator, when only furniture follows it) are dropped;
+3. the page's header (everything above the title: banners, menus, breadcrumbs), footer (after a final
+   separator, when only furniture follows it) and comment board (after its heading, past the middle) are dropped;
 4. the text lines become paragraphs; short unpunctuated lines followed by a longer paragraph are section
    headings, kept in the body as their own paragraphs and listed in ``headings``.
 
 ``CleanResult.dropped`` records what was removed and why, so ``articleqa clean FILE`` can show it.
 Markup never survives: scripts, styles and every tag are removed, and entity-escaped tags are stripped again
-after unescaping, so the body never contains an executable tag.
+after unescaping, so the body never contains an executable tag. Nothing a user feeds in raises: control
+characters go first, and the HTML cleaner falls back to trafilatura, then to plain text.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from articleqa.settings import CleanSettings
 from ingest import junk
 
 Kind = Literal["html", "text", "markdown"]
@@ -43,7 +45,7 @@ class CleanResult:
     headings: list[str] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (why, text)
-    extractor: str = ""  # text | markdown | trafilatura | dom
+    extractor: str = ""  # text | markdown | dom | dom+trafilatura | trafilatura | ... (fallback)
 
     @property
     def body(self) -> str:
@@ -66,19 +68,38 @@ class CleanResult:
 
 
 def clean_document(raw: str, kind: Kind) -> CleanResult:
-    """Clean one document. ``kind`` is "html", "text" (may hold stray HTML fragments) or "markdown"."""
-    if kind == "html":
-        res = _clean_html(raw)
-    elif kind == "markdown":
-        res = _clean_markdown(raw)
-    elif kind == "text":
-        text, removed = strip_markup(raw) if _has_markup(raw) else (raw, [])
-        res = _clean_lines(_to_lines(text))
-        res.dropped[:0] = removed
-        res.extractor = "text"
-    else:
+    """Clean one document. ``kind`` is "html", "text" (may hold stray HTML fragments) or "markdown".
+
+    Never raises for bad input: control characters are removed first, and a document our cleaner cannot make
+    sense of falls back (HTML: to trafilatura, then to plain text), with the reason in ``dropped``."""
+    if kind not in ("html", "text", "markdown"):
         raise ValueError(f"unknown document kind {kind!r}")
+    raw = _CONTROL.sub(" ", raw)
+    if kind == "html":
+        from ingest.clean_html import clean_html
+
+        return _sanitize(clean_html(raw))
+    try:
+        res = _clean_markdown(raw) if kind == "markdown" else _clean_text(raw)
+    except Exception as e:  # noqa: BLE001 - bad input never crashes an ingest; keep the text, say why
+        from ingest.clean_html import clean_plain
+
+        res = clean_plain(raw)
+        res.dropped.insert(0, (f"fallback: {kind} cleaner failed", f"{type(e).__name__}: {e}"[:200]))
     return _sanitize(res)
+
+
+# C0/C1 control characters (tab and line breaks kept), lone surrogates and non-characters: no page means them,
+# and lxml refuses them in element text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _clean_text(raw: str) -> CleanResult:
+    text, removed = strip_markup(raw) if _has_markup(raw) else (raw, [])
+    res = _clean_lines(_to_lines(text))
+    res.dropped[:0] = removed
+    res.extractor = "text"
+    return res
 
 
 def _sanitize(res: CleanResult) -> CleanResult:
@@ -151,6 +172,7 @@ class _Line:
     block: int
     role: str = ""  # "title" | "heading" | "" (from markup) ; "meta" | junk kind | "text" after classifying
     meta: junk.Meta | None = None
+    bullet: bool = False  # the line started with a list bullet: an item of its own, never a continuation
 
 
 _BULLET = re.compile(r"^[•●▪◦‣]\s*")
@@ -167,14 +189,15 @@ def _to_lines(text: str, roles: dict[int, str] | None = None) -> list[_Line]:
     text = _ZERO_WIDTH.sub("", text)
     lines, block, prev_blank = [], 0, True
     for i, raw in enumerate(text.split("\n")):
-        s = _BULLET.sub("", raw.replace("\u00a0", " ").strip()).strip()
+        s0 = raw.replace("\u00a0", " ").strip()
+        s = _BULLET.sub("", s0).strip()
         if not s:
             if not prev_blank:
                 block += 1
             prev_blank = True
             continue
         prev_blank = False
-        lines.append(_Line(s, block, (roles or {}).get(i, "")))
+        lines.append(_Line(s, block, (roles or {}).get(i, ""), bullet=len(s) < len(s0)))
     return lines
 
 
@@ -204,7 +227,10 @@ def _heading_like(s: str) -> bool:
 
 def _classify(lines: list[_Line]) -> None:
     for ln in lines:
-        if ln.role in ("title", "heading"):
+        if ln.role in ("title", "links"):
+            continue
+        if ln.role == "heading":  # a heading in the markup can still be furniture ("Comments (3)", a caption)
+            ln.role = junk.junk_kind(ln.text) or "heading"
             continue
         meta = junk.parse_meta_line(ln.text)
         if meta is not None:
@@ -256,7 +282,8 @@ def _find_title(lines: list[_Line], title_hint: str) -> int | None:
 
 
 def _clean_lines(
-    lines: list[_Line], title_hint: str = "", drop_header: bool = True, meta: junk.Meta | None = None
+    lines: list[_Line], title_hint: str = "", drop_header: bool = True, meta: junk.Meta | None = None,
+    find_title: bool = True,
 ) -> CleanResult:
     res = CleanResult()
     meta = meta or junk.Meta()
@@ -268,7 +295,7 @@ def _clean_lines(
             keep[i] = False
             res.dropped.append((why, lines[i].text))
 
-    ti = _find_title(lines, title_hint)
+    ti = _find_title(lines, title_hint) if find_title else None
     if ti is not None:
         res.title = _norm(lines[ti].text)
         drop(ti, "title")
@@ -292,6 +319,7 @@ def _clean_lines(
                     meta.merge(lines[i].meta)
                 drop(i, "footer" if lines[i].role == "text" else lines[i].role)
 
+    _drop_comment_board(lines, keep, drop)
     for i, ln in enumerate(lines):
         if not keep[i]:
             continue
@@ -317,6 +345,19 @@ def _clean_lines(
     return res
 
 
+def _drop_comment_board(lines: list[_Line], keep: list[bool], drop) -> None:
+    """A comment board's heading ("热门评论", "Comments (12)") past the middle of the text: it and everything
+    after it go (table layouts put each comment in its own box, out of reach of the markup rules)."""
+    sizes = [len(ln.text) if k and ln.role in ("text", "heading") else 0 for ln, k in zip(lines, keep)]
+    total, seen = sum(sizes) or 1, 0
+    for i, ln in enumerate(lines):
+        if keep[i] and seen >= CleanSettings().comment_board_after * total and junk.is_comment_label(ln.text):
+            for j in range(i, len(lines)):
+                drop(j, "comment board")
+            return
+        seen += sizes[i]
+
+
 def _join(a: str, b: str) -> str:
     if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii():
         return a + " " + b
@@ -335,6 +376,7 @@ def _paragraphs(lines: list[_Line]) -> tuple[list[str], list[str]]:
             cur
             and ln.block == cur_block
             and ln.role == "text"
+            and not ln.bullet
             and len(cur) >= 30
             and cur[-1] not in _CONT_END
         )
@@ -363,249 +405,6 @@ def _paragraphs(lines: list[_Line]) -> tuple[list[str], list[str]]:
         if role == "heading":
             heads.append(t)
     return out, heads
-
-
-# --- HTML -----------------------------------------------------------------------------------------------------
-
-_STRAY = re.compile(r"</?(xmp|noframes|noembed|plaintext|listing)\b[^>]*>", re.I)
-_BLOCKS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table", "section",
-    "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "hr", "main", "aside", "nav", "figure",
-    "figcaption", "address", "center", "form", "fieldset", "legend", "details", "summary", "caption",
-}
-_DROP_TAGS = [
-    "script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas", "form",
-    "button", "input", "select", "textarea", "nav", "aside", "footer", "head", "figcaption", "audio", "video",
-]
-_BOILER_CLASS = re.compile(
-    r"(^|[\s_-])(nav|navbar|navigation|menu|menus|crumbs?|breadcrumbs?|share|sharing|social|mood|moods|reactions?|"
-    r"emoji|comments?|comment-list|related|sidebar|side|aside|footer|foot|header|masthead|ads?|advert\w*|adsbygoogle|"
-    r"banner|statement|disclaimer|copyright|logo|search|recommend\w*|hot|popular|tags?|toolbar|popup|modal|"
-    r"cookies?|newsletter|subscribe|promo|sponsor\w*|widget|pagination|pager|(pic|img|image|photo)[-_]?"
-    r"(note|caption|desc|credit)|caption|editor|byline-share|print|qrcode|rank|ranking|more)($|[\s_-])",
-    re.I,
-)
-
-
-def _dom_lines(html: str, removed: list[tuple[str, str]] | None = None) -> tuple[list[_Line], dict[str, str], list[str], str]:
-    """Lines of the page's visible text, boilerplate containers removed; page metadata; h2-h6 texts; h1 text.
-    What is removed is appended to ``removed`` as (why, text)."""
-    import lxml.html
-
-    removed = removed if removed is not None else []
-    page: dict[str, str] = {}
-    try:
-        doc = lxml.html.document_fromstring(_STRAY.sub("", html))
-    except Exception:  # lxml raises on empty or unparseable documents
-        return [], page, [], ""
-    for m in doc.iter("meta"):
-        key = (m.get("name") or m.get("property") or "").lower()
-        val = (m.get("content") or "").strip()
-        if val and key in _PAGE_META:
-            page.setdefault(key, val)
-    t = doc.find(".//title")
-    if t is not None and t.text_content().strip():
-        page["title"] = t.text_content().strip()
-    for link in doc.iter("link"):
-        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
-            page["url"] = link.get("href")
-    h1 = ""
-    h1s = [e for e in doc.iter("h1") if e.text_content().strip()]
-    if h1s:
-        h1 = _norm(h1s[0].text_content())
-
-    for el in list(doc.iter(*_DROP_TAGS)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    total = _long_text(doc)
-    for el in list(doc.iter()):
-        if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("body", "html"):
-            continue
-        names = " ".join(filter(None, [el.get("class"), el.get("id")]))
-        if names and _BOILER_CLASS.search(names):
-            # a container named like furniture that still holds the title or most of the text is the article
-            if el.find(".//h1") is None and _long_text(el) < 0.7 * max(total, 1):
-                if (text := _norm(el.text_content())):
-                    removed.append((f"container .{_BOILER_CLASS.search(names).group(2)}", text))
-                el.drop_tree()
-    # blocks headed "Related stories", "熱門推薦", "Comments"...: the container they head, or the lists after them
-    for h in list(doc.iter("h2", "h3", "h4", "h5", "h6", "strong", "b", "dt", "div", "p")):
-        if h.getparent() is None or len(_norm(h.text_content())) > 30 or not junk.is_section_label(h.text_content()):
-            continue
-        box = h.getparent()
-        if box.tag not in ("body", "html") and box.find(".//h1") is None and _long_text(box) < 0.5 * max(total, 1):
-            removed.append(("section: " + _norm(h.text_content()), _norm(box.text_content())))
-            box.drop_tree()
-        else:
-            nxt = h.getnext()
-            while nxt is not None and nxt.tag in ("ul", "ol", "dl", "table"):
-                after = nxt.getnext()
-                removed.append(("section: " + _norm(h.text_content()), _norm(nxt.text_content())))
-                nxt.drop_tree()
-                nxt = after
-            removed.append(("section label", _norm(h.text_content())))
-            h.drop_tree()
-    # link-heavy blocks (menus, lists of related stories); dates and counts next to links do not count as text
-    for el in list(doc.iter("ul", "ol", "dl", "table", "div", "p", "li")):
-        if el.getparent() is None:
-            continue
-        text = _norm(el.text_content())
-        if not text:
-            continue
-        linked = sum(len(_norm(a.text_content())) for a in el.iter("a"))
-        plain = len(_NUMERIC.sub("", text)) or 1
-        if linked / plain >= 0.6 and text[-1] not in junk.SENTENCE_END:
-            removed.append(("links", text))
-            el.drop_tree()
-
-    heads = [_norm(e.text_content()) for e in doc.iter("h2", "h3", "h4", "h5", "h6") if e.text_content().strip()]
-    # HTML white space (source line breaks included) collapses to one space, except inside <pre>
-    pre = {id(e) for p in doc.iter("pre", "textarea") for e in p.iter()}
-    for el in doc.iter():
-        if id(el) not in pre:
-            if el.text:
-                el.text = _HTML_WS.sub(" ", el.text)
-            if el.tail and (el.getparent() is None or id(el.getparent()) not in pre):
-                el.tail = _HTML_WS.sub(" ", el.tail)
-    for el in doc.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if el.tag == "br":
-            el.tail = "\n" + (el.tail or "")
-        elif el.tag in _BLOCKS:
-            el.text = "\n\n" + (el.text or "")
-            el.tail = "\n\n" + (el.tail or "")
-            if _is_info_bar(el):
-                for child in el:
-                    child.tail = "\n" + (child.tail or "")
-    body = doc.find("body")
-    text = (body if body is not None else doc).text_content()
-    lines = _to_lines(text)
-    head_set = set(heads)
-    for ln in lines:
-        if h1 and _norm(ln.text) == h1 and not any(x.role == "title" for x in lines):
-            ln.role = "title"
-        elif _norm(ln.text) in head_set:
-            ln.role = "heading"
-    return lines, page, heads, h1
-
-
-_NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
-_HTML_WS = re.compile(r"[ \t\n\r\f]+")
-_PAGE_META = {
-    "author", "article:author", "og:title", "og:site_name", "og:url", "article:published_time", "pubdate", "date",
-    "publishdate", "dc.date", "dc.creator", "dc.publisher",
-}
-_INLINE = {"span", "a", "time", "em", "i", "b", "strong", "small", "font", "cite", "abbr", "label"}
-
-
-def _is_info_bar(el) -> bool:
-    """A short block made only of inline pieces (`<span>記者 X</span> <span>2017-07-15</span> <a>评论</a>`):
-    its pieces are separate fields, so each goes on its own line for the byline/date parser."""
-    kids = [c for c in el if isinstance(c.tag, str)]
-    if len(kids) < 2 or any(c.tag not in _INLINE for c in kids) or (el.text or "").strip():
-        return False
-    if any((c.tail or "").strip() for c in kids):
-        return False
-    return len(el.text_content()) <= 200
-
-
-def _long_text(el) -> int:
-    """Characters in the element's paragraph-length text blocks (what an article body is made of)."""
-    return sum(len(t) for p in el.iter("p", "td", "li", "blockquote", "pre") if len(t := _norm(p.text_content())) >= 40)
-
-
-def _trafilatura_text(html: str) -> tuple[str, dict[str, str]]:
-    """trafilatura's main-content text (its own boilerplate judgement) and its metadata."""
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(
-        _STRAY.sub("", html),
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        with_metadata=True,
-        deduplicate=False,
-        favor_recall=True,
-    )
-    if doc is None:
-        return "", {}
-    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    meta = {k: str(d.get(k) or "") for k in ("title", "author", "date", "sitename", "url")}
-    return str(d.get("text") or ""), meta
-
-
-_NOSPACE = re.compile(r"\s+")
-
-
-def _agrees(paragraph: str, blob: str) -> bool:
-    p = _NOSPACE.sub("", paragraph)
-    if p in blob:
-        return True
-    return len(p) > 40 and p[:20] in blob and p[-20:] in blob
-
-
-def _clean_html(html: str) -> CleanResult:
-    """DOM walk + trafilatura: the DOM walk keeps the page's paragraphs in order (furniture removed by container
-    names, link density and :mod:`ingest.junk`); trafilatura's main-content judgement then removes what it also
-    rejects, as long as the two mostly agree. When the DOM walk finds nothing, trafilatura's text is cleaned alone.
-    """
-    removed: list[tuple[str, str]] = []
-    dom_lines, page, heads, h1 = _dom_lines(html, removed)
-    res = _clean_lines(dom_lines, title_hint=h1)
-    res.dropped[:0] = removed
-    res.extractor = "dom"
-    try:
-        traf_text, tmeta = _trafilatura_text(html)
-    except Exception as e:  # trafilatura can fail on odd markup; the DOM walk still answers
-        traf_text, tmeta = "", {}
-        res.dropped.append(("trafilatura failed", f"{type(e).__name__}: {e}"))
-    blob = _NOSPACE.sub("", traf_text)
-    if blob and res.paragraphs:
-        agree = [p for p in res.paragraphs if _agrees(p, blob)]
-        kept = sum(len(p) for p in agree)
-        if kept >= 0.85 * sum(len(p) for p in res.paragraphs) and kept:
-            for p in res.paragraphs:
-                if p not in agree:
-                    res.dropped.append(("trafilatura: boilerplate", p))
-            res.paragraphs = agree
-            res.headings = [h for h in res.headings if h in agree]
-            res.extractor = "dom+trafilatura"
-    elif traf_text and not res.paragraphs:
-        res = _clean_lines(_to_lines(traf_text.replace("\n", "\n\n")), title_hint=h1 or tmeta.get("title", ""),
-                           drop_header=False)
-        res.extractor = "trafilatura"
-
-    title = res.title or h1 or page.get("og:title", "") or tmeta.get("title", "") or _split_title(page.get("title", ""))
-    res.title = _norm(title)
-    if res.paragraphs and _norm(res.paragraphs[0]) == res.title:
-        res.dropped.append(("title", res.paragraphs.pop(0)))
-        if res.headings and res.headings[0] == res.title:
-            res.headings.pop(0)
-    res.url = res.url or page.get("url", "") or page.get("og:url", "") or tmeta.get("url", "")
-    res.author = res.author or page.get("author", "") or page.get("article:author", "") or page.get("dc.creator", "") or tmeta.get("author", "")
-    res.source = res.source or page.get("og:site_name", "") or _site_from_title(page.get("title", ""), res.title) or page.get("dc.publisher", "") or tmeta.get("sitename", "")
-    res.date = res.date or page.get("article:published_time", "") or page.get("pubdate", "") or page.get("date", "") or tmeta.get("date", "")
-    return res
-
-
-def _site_from_title(page_title: str, title: str) -> str:
-    """'北亚_環球經貿網 經貿論壇' with title '北亚' -> '環球經貿網 經貿論壇'."""
-    page_title = _norm(page_title)
-    if title and page_title.startswith(title):
-        rest = page_title[len(title):].strip()
-        m = re.match(r"^(?:_|\||-|–|—|::)\s*(.+)$", rest)
-        if m:
-            return m.group(1).strip()
-    return ""
-
-
-def _split_title(t: str) -> str:
-    """'北亚_環球經貿網 經貿論壇' -> '北亚' (page titles append the site name after _ | - –)."""
-    parts = re.split(r"\s*(?:_|\|| - | – | — )\s*", t.strip())
-    return parts[0] if parts else ""
 
 
 # --- Markdown -------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ into an ``IngestError`` naming the file) instead of becoming mojibake.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -109,16 +110,47 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
-def _decode_legacy(data: bytes, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
-    best: tuple[float, int, str, str] | None = None
-    for rank, name in enumerate(LEGACY_ENCODINGS):
+# A page with a few broken bytes (a truncated character) still decodes, with U+FFFD for each bad byte, when its
+# bad characters are at most this many, or this share of the text.
+MAX_BAD_CHARS = 8
+MAX_BAD_SHARE = 0.001
+_DECLARED = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_-]{2,20})""", re.I)
+_FAMILY = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030",
+           "big5": "cp950", "big5-hkscs": "big5hkscs", "cp950": "cp950", "x-big5": "cp950", "utf-8": "utf-8",
+           "utf8": "utf-8"}
+
+
+def declared_encoding(data: bytes) -> str:
+    """The codec a page's ``<meta charset>`` (or XML declaration) names, mapped to its superset; "" if none.
+    Only a hint: real pages often declare the wrong one."""
+    m = _DECLARED.search(data[:4096])
+    return _FAMILY.get(m.group(1).decode("ascii").lower(), "") if m else ""
+
+
+def _candidates(data: bytes, lenient: bool):
+    names = ("utf-8",) + LEGACY_ENCODINGS if lenient else LEGACY_ENCODINGS
+    for rank, name in enumerate(names):
         try:
-            text = data.decode(name)
+            text = data.decode(name, errors="replace" if lenient else "strict")
         except UnicodeDecodeError:
             continue
-        score = plausibility(text)
-        if best is None or (score, -rank) > (best[0], best[1]):
-            best = (score, -rank, text, name)
+        if lenient and text.count("\ufffd") > max(MAX_BAD_CHARS, MAX_BAD_SHARE * len(text)):
+            continue
+        yield rank, name, text
+
+
+def _decode_legacy(data: bytes, utf8_error: UnicodeDecodeError) -> tuple[str, str]:
+    """The most plausible legacy decoding (the declared charset wins near-ties); a few broken bytes are
+    tolerated when no codec decodes the page cleanly."""
+    hint = declared_encoding(data)
+    best: tuple[float, int, str, str] | None = None
+    for lenient in (False, True):
+        for rank, name, text in _candidates(data, lenient):
+            score = plausibility(text) + (0.02 if name == hint else 0.0)
+            if best is None or (score, -rank) > (best[0], best[1]):
+                best = (score, -rank, text, name + ("+replace" if lenient else ""))
+        if best is not None and best[0] >= MIN_PLAUSIBILITY:
+            break
     if best is None or best[0] < MIN_PLAUSIBILITY:
         sample = data[:65536]
         controls = sum(1 for b in sample if b < 0x20 and b not in b"\t\n\r\f\v\x1b")

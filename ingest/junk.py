@@ -51,8 +51,22 @@ SECTION_LABELS = {
     "相關文章", "相关文章", "最新新聞", "最新新闻", "精彩推薦", "精彩推荐", "網友評論", "网友评论", "評論", "评论",
     "related", "related stories", "related articles", "related news", "related content", "most read", "most popular",
     "popular", "trending", "trending now", "more stories", "more from", "you may also like", "recommended",
-    "recommended for you", "read next", "comments", "reader comments", "latest news", "editor's picks",
+    "recommended for you", "read next", "comments", "reader comments", "latest news", "editor's picks", "熱門評論", "热门评论", "最新評論", "最新评论",
+    "精彩評論", "精彩评论", "討論區", "讨论区", "留言板", "發表評論", "发表评论", "討論規範", "讨论规范",
 }
+
+
+# Headings that open a page's comment board: nothing of the article follows them.
+COMMENT_LABELS = {
+    "網友評論", "网友评论", "熱門評論", "热门评论", "最新評論", "最新评论", "精彩評論", "精彩评论", "評論", "评论",
+    "留言", "討論區", "讨论区", "留言板", "讀者評論", "读者评论", "comments", "reader comments", "discussion",
+    "join the conversation", "join the discussion",
+}
+
+
+def is_comment_label(text: str) -> bool:
+    s = re.sub(r"[\s:：>»]+$", "", text.strip()).lower()
+    return re.sub(r"\s*[（(]\s*\d+\s*[)）]$", "", s) in COMMENT_LABELS
 
 
 def is_section_label(text: str) -> bool:
@@ -73,11 +87,14 @@ JUNK_PATTERNS: dict[str, list[str]] = {
     "share_bar": [
         r"^(分享到|分享至|分享給|分享给|一鍵分享|一键分享|share( this( article| story| page)?)?( on| via| to)?)" + _SEP,
         r"^(掃一掃|扫一扫|掃描二維碼|扫描二维码|掃碼|扫码).{0,30}$",
+        r"^follow (us|[\w&'-]+( [\w&'-]+){0,3}) on\b[^.!?。]{0,40}$",
     ],
     "editor_line": [
         r"^[(（\[【]?\s*(網絡編輯|网络编辑|責任編輯|责任编辑|責編|责编|編輯|编辑|主編|主编|校對|校对|審核|审核|"
         r"美編|美编|實習編輯|实习编辑|editor|sub-editor|producer)\s*[:：]\s*[^()（）]{1,40}[)）\]】]?$",
         r"^[(（\[]?\s*(edited|editing|reporting|additional reporting) by\s+[^()]{1,60}[)）\]]?$",
+        r"^(reporting|additional reporting|writing|compiled) by\s.{1,300}(editing|edited) by\s.{1,120}$",
+        r"^[\u3400-\u9fff]{2,10}\s*[／/]\s*(綜合|综合|編譯|编译)?[\u3400-\u9fff]{0,6}(報導|报道|報道|报导)$",
         r"^[(（]\s*(本文)?(來源|来源|source)\s*[:：][^()（）]{1,40}[)）]$",
     ],
     "copyright": [
@@ -102,7 +119,7 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^the views and opinions expressed",
     ],
     "related_links": [
-        r"^【[^】]{1,10}】",
+        r"^【(?![^】]*(?:報導|报道|報道|报导|專電|专电|[／╱/]))[^】]{1,10}】",
         r"^\[(相關|相关|延伸|推薦|推荐|熱門|热门)[^\]]{0,6}\]",
         r"^(related|read more|see also|more on this|also read|recommended|you may also like|further reading|"
         r"相關閱讀|相关阅读|延伸閱讀|延伸阅读|推薦閱讀|推荐阅读|相關新聞|相关新闻|相關報導|相关报道|相關報道|"
@@ -119,6 +136,10 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^.{0,40}(封面|封底)$",
         r"^(cover|front page) of\b.{0,60}$",
         r"^點擊(圖片|图片|查看大圖)|^点击(图片|查看大图)",
+        r"(資料照片|资料照片|資料圖片?|资料图片?|示意圖|示意图)[。.]?$",
+        r"^[▲▼△▽]",
+        r"[（(](圖|图|照片|攝影|摄影|photo)\s*[／/][^)）]{1,20}[)）]$",
+        r"(記者|记者).{1,20}(攝|摄|傳真|传真)\s*\d{2,4}年\d{1,2}月\d{1,2}日\s*[)）]?$",
     ],
     "reader_comments": [
         r"^(網友評論|网友评论|讀者評論|读者评论|熱門評論|热门评论|最新評論|最新评论|評論|评论|留言|comments?|"
@@ -127,11 +148,35 @@ JUNK_PATTERNS: dict[str, list[str]] = {
         r"^(發表評論|发表评论|我要評論|我要评论|我來說兩句|我来说两句|leave a (comment|reply)|post a comment|"
         r"join the (conversation|discussion)|已有\d+人)",
         r"^user\d+\s*[:：]",
+        # a commenter shown with a masked IP address: "lr9111[219.130.79.*] 认为："
+        r"^\S{0,30}\s*[\[［(（]\s*\d{1,3}\.\d{1,3}\.[\d*]{1,3}\.[\d*]{1,3}\s*[\]］)）].{0,12}$",
     ],
     "separator": [
         r"^[\-—―─━_=~*·•＿－＝#.。…\s]{4,}$",
     ],
+    "board_rules": [
+        # the standing rules of a comment board, and its headings
+        r"^(\d+[、.．]\s*)?(請|请|敬請|敬请)(網友|网友)?(自覺|自觉)?(遵守|勿)",
+        r"(網友|网友|用戶|用户|留言|評論|评论|發言|发言|言論|言论|討論|讨论).{0,60}"
+        r"(本網站?|本网站?|本站|本論壇|本论坛|有權|有权|自負|自负|刪除|删除)",
+        r"(本網站?|本网站?|本站|本論壇|本论坛).{0,30}(留言|評論|评论|言論|言论|筆名|笔名|發言|发言)",
+        r"(有權|有权).{0,10}(刪除|删除)",
+        r"文明上網|文明上网|理性發言|理性发言",
+        r"^(討論|讨论|留言|評論|评论|發言|发言)(規範|规范|須知|须知|守則|守则|規則|规则|區|区|板)$",
+    ],
+    "hotline": [
+        r"^(新聞|新闻|報料|报料|爆料|舉報|举报|投訴|投诉|客服|服務|服务|廣告|广告|讀者|读者|違法和不良信息舉報|"
+        r"违法和不良信息举报|違法和不良資訊舉報)(熱線|热线|電話|电话|郵箱|邮箱|信箱|專線|专线)\s*[:：]",
+        r"(熱線|热线|舉報電話|举报电话|投訴電話|投诉电话)\s*[:：]?\s*\+?[\d\-()（） ]{7,}",
+        r"^(news ?)?(tips?|tip line|hotline)\s*:",
+        r"(付費會員|付费会员|已過查詢時效|已过查询时效)",
+        r"^(subscribe|log in|sign in|register) to (continue|read)",
+        r"^[^，。,]{1,14}(專線|专线|熱線|热线|電話|电话)\s*[:：]\s*\+?[\d][\d\-]{2,}\s*([（(][^)）]{0,12}[)）])?$",
+        r"^[^\s@]+@[^\s@]+\.[a-z]{2,}$",
+        r"^.{0,12}(投稿|投書|投书|爆料)[^。！？.!?]{0,15}$",
+    ],
     "inline_junk": [
+        r"^【[^】]*(更多|追蹤|追踪|粉絲|粉丝|訂閱|订阅|下載|下载|加入)[^】]*】$",
         r"^(advertisement|advertising|sponsored( content)?|廣告|广告|推廣|推广|\(adsbygoogle.*)$",
         r"^(點擊|点击|click) ?(進入|进入|here|查看|閱讀|阅读).{0,30}$",
         r"^(本文|this (article|story)).{0,12}(字數|字数|閱讀時間|阅读时间|reading time|min read)",
@@ -283,7 +328,7 @@ _META_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.IGNORECASE)),
     # Published: 2021-05-08 ; 發布時間：2018-06-04 05:53 ; 2017-07-15 08:57
     ("date_line", re.compile(
-        rf"^(?:(?:published|updated|posted|date|日期|時間|时间|發布時間|发布时间|發佈時間|更新時間|更新时间|"
+        rf"^(?:(?:published|updated|posted|date|日期|時間|时间|發布時間|发布时间|發佈時間|(?:最新)?更新(?:時間|时间)?|"
         rf"發表時間|发表时间|發稿時間|发稿时间)\s*(?:on)?\s*[:：]?\s*)?(?P<date>{_DATE})\s*(?:[|｜].{{0,20}})?$",
         re.IGNORECASE)),
 ]
@@ -308,7 +353,24 @@ def parse_meta_line(line: str) -> Meta | None:
         if kind == "byline" and not meta.author and not meta.source:
             continue
         return meta
-    return None
+    return _info_line(s)
+
+
+_INFO_LABEL = re.compile(r"(來源|来源|作者|source|author)\s*[:：]", re.IGNORECASE)
+_INFO_SOURCE = re.compile(r"(?:來源|来源|source)\s*[:：]\s*([^\s|｜]{1,30})", re.IGNORECASE)
+_INFO_AUTHOR = re.compile(r"(?:作者|author)\s*[:：]\s*([^\s|｜]{1,30})", re.IGNORECASE)
+
+
+def _info_line(s: str) -> Meta | None:
+    """`2023-07-05 10:12 来源：某某网 作者：李明`: a short line of labelled fields around a date, in any order."""
+    if len(s) > 100 or not DATE_RE.search(s) or not _INFO_LABEL.search(s):
+        return None
+    rest = _INFO_SOURCE.sub("", _INFO_AUTHOR.sub("", DATE_RE.sub("", s)))
+    if len(re.sub(r"[\s|｜:：\d]", "", rest)) > 8:  # more than labels and fields: a sentence, not an info bar
+        return None
+    src, auth = _INFO_SOURCE.search(s), _INFO_AUTHOR.search(s)
+    return Meta(author=auth.group(1) if auth else "", source=src.group(1) if src else "",
+                date=DATE_RE.search(s).group(0), kinds=["info_line"])
 
 
 def is_separator(line: str) -> bool:
