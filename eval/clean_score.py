@@ -38,7 +38,7 @@ def score_dirty_dir(directory: str | Path) -> dict:
 
     Returns ``{"txt": {"n", "precision", "recall", "f1", "files": {name: f1}}, "html": {...}}``.
     """
-    from ingest.clean import clean_document
+    from ingest.clean_document import clean_document
 
     directory = Path(directory)
     out: dict = {}

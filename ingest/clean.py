@@ -67,28 +67,6 @@ class CleanResult:
         return d
 
 
-def clean_document(raw: str, kind: Kind) -> CleanResult:
-    """Clean one document. ``kind`` is "html", "text" (may hold stray HTML fragments) or "markdown".
-
-    Never raises for bad input: control characters are removed first, and a document our cleaner cannot make
-    sense of falls back (HTML: to trafilatura, then to plain text), with the reason in ``dropped``."""
-    if kind not in ("html", "text", "markdown"):
-        raise ValueError(f"unknown document kind {kind!r}")
-    raw = _CONTROL.sub(" ", raw)
-    if kind == "html":
-        from ingest.clean_html import clean_html
-
-        return _sanitize(clean_html(raw))
-    try:
-        res = _clean_markdown(raw) if kind == "markdown" else _clean_text(raw)
-    except Exception as e:  # noqa: BLE001 - bad input never crashes an ingest; keep the text, say why
-        from ingest.clean_html import clean_plain
-
-        res = clean_plain(raw)
-        res.dropped.insert(0, (f"fallback: {kind} cleaner failed", f"{type(e).__name__}: {e}"[:200]))
-    return _sanitize(res)
-
-
 # C0/C1 control characters (tab and line breaks kept), lone surrogates and non-characters: no page means them,
 # and lxml refuses them in element text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")

@@ -1,7 +1,7 @@
 """Read input files into :class:`articleqa.types.Article` objects.
 
 Formats (by extension): ``.txt`` (plain text, or a text dump with stray HTML fragments), ``.html``/``.htm``,
-``.md``/``.markdown`` (cleaned by :func:`ingest.clean.clean_document`) and ``.jsonl`` (one already-clean article
+``.md``/``.markdown`` (cleaned by :func:`ingest.clean_document.clean_document`) and ``.jsonl`` (one already-clean article
 a line: ``id``, ``title``, ``text``, optional ``source``, ``url``, ``date``, ``author``, ``lang``; its text is kept
 as is apart from line endings).
 
@@ -25,7 +25,7 @@ from typing import Iterable
 from articleqa.settings import Settings
 from articleqa.text import detect_lang
 from articleqa.types import Article
-from ingest.clean import clean_document
+from ingest.clean_document import clean_document
 from ingest.decode import DecodeProblem, decode_bytes
 from ingest.errors import IngestError
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from eval.clean_score import char_f1, score_dirty_dir
-from ingest.clean import clean_document, strip_markup
+from ingest.clean import strip_markup
+from ingest.clean_document import clean_document
 from ingest.junk import junk_kind, parse_meta_line
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.clean import CleanResult, clean_document
+from ingest.clean import CleanResult
+from ingest.clean_document import clean_document
 
 PAGES = Path(__file__).parent / "data" / "pages"
 

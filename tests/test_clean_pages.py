@@ -14,7 +14,7 @@ import pytest
 
 from articleqa.settings import Settings
 from eval.clean_score import char_f1
-from ingest.clean import clean_document
+from ingest.clean_document import clean_document
 from ingest.clean_html import clean_plain
 from ingest.loaders import read_text
 from ingest.page_candidates import best_container, class_factor

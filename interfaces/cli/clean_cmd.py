@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from articleqa.settings import load_settings
-    from ingest.clean import clean_document
+    from ingest.clean_document import clean_document
     from ingest.errors import IngestError
     from ingest.loaders import KINDS, article_id, content_hash, load_path, read_text
 
