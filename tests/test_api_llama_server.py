@@ -1,0 +1,70 @@
+"""The 'openai' generator backend against a real OpenAI-compatible server: llama-cpp-python's own server
+(`llama_cpp.server`) serving the bundled GGUF on a free local port, the path users take with vLLM or Ollama.
+Through our API too, while the local model's lock is held by someone else: an OpenAI-compatible generator does
+not wait for it."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from articleqa.models.generator import ensure_gguf, model_queue
+from interfaces.api.testing import api_in_thread, wait_ready
+from interfaces.webui.testing import free_port
+from tests.test_api import SEED_TITLE, sample_settings
+
+CEO_Q = "京東金融的CEO是誰?"
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    from articleqa.settings import load_settings
+
+    settings = load_settings()
+    gguf = ensure_gguf(settings)
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    cmd = [sys.executable, "-m", "interfaces.api.llama_server", "--model", str(gguf), "--model_alias", "qwen-local",
+           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_batch", "512",
+           "--n_threads", str(settings.models.n_threads)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/v1/models", timeout=300, proc=proc)
+            yield f"http://127.0.0.1:{port}/v1"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+
+
+@pytest.mark.slow
+def test_openai_generator_against_llama_cpp_server(llama_server, tmp_path_factory):
+    models = httpx.get(llama_server + "/models").json()
+    assert [m["id"] for m in models["data"]] == ["qwen-local"]
+    settings = sample_settings(tmp_path_factory, "api-openai-gen", **{
+        "answer.mode": "llm", "models.generator": "openai", "models.openai_base_url": llama_server,
+        "models.openai_model": "qwen-local"})
+    with api_in_thread(settings) as (base, app):
+        import openai
+
+        client = openai.OpenAI(base_url=base + "/v1", api_key="x", max_retries=0, timeout=600)
+
+        def ask(question: str):
+            r = client.chat.completions.create(model="articleqa", messages=[{"role": "user", "content": question}])
+            return r.model_extra["articleqa"], r.choices[0].message.content
+
+        with model_queue():  # the local model is busy the whole time: an openai generator must not wait for it
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                results = list(pool.map(ask, [CEO_Q, "京東金融在哪一年實現單季盈利?"]))
+        assert app.state.service.uses_local_model("llm") is False
+    (ceo, ceo_content), (year, _) = results
+    for extra in (ceo, year):
+        assert extra["mode"] == "openai" and not extra["refused"], extra
+        assert extra["citations"] and all(c["title"] == SEED_TITLE for c in extra["citations"]), extra
+        assert not any("error" in n.lower() for n in extra["notes"]), extra["notes"]
+    assert "陳生強" in ceo["text"]
+    assert all(f"[{c['n']}]" in ceo_content for c in ceo["citations"])
+    assert "2017" in year["text"]
