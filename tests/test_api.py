@@ -234,3 +234,21 @@ def test_local_model_queue_full_gets_503(tmp_path_factory):
             assert ok.status_code == 200 and ok.json()["citations"]  # extractive answers do not queue
         assert queue.tickets == 0
     queue.configure(None, None)
+
+
+def test_collections_are_models(tmp_path_factory, tmp_path):
+    other = tmp_path / "other-index"
+    settings = sample_settings(tmp_path_factory, "api-collections", **{"server.collections": {"harbours": str(other)}})
+    with api_in_thread(settings) as (base, app):
+        ids = [m["id"] for m in httpx.get(f"{base}/v1/models").json()["data"]]
+        assert {"articleqa", "harbours", "harbours:extractive"} <= set(ids)
+        r = httpx.post(f"{base}/api/articles", json={"collection": "harbours", "articles": [
+            {"title": "Port Quillan", "text": "Port Quillan harbour was dredged in 1874 by the engineer Tomas Brevik."}]})
+        assert wait_job(base, r.json()["id"])["state"] == "done"
+        listed = httpx.get(f"{base}/api/articles", params={"collection": "harbours"}).json()["articles"]
+        assert [a["title"] for a in listed] == ["Port Quillan"]
+        body = {"model": "harbours", "messages": [{"role": "user", "content": "Who dredged Port Quillan harbour?"}]}
+        extra = httpx.post(f"{base}/v1/chat/completions", json=body, timeout=120).json()["articleqa"]
+        assert [c["title"] for c in extra["citations"]] == ["Port Quillan"]
+        default = httpx.get(f"{base}/api/articles").json()["articles"]
+        assert "Port Quillan" not in [a["title"] for a in default] and len(default) == 8
