@@ -27,6 +27,7 @@ log = logging.getLogger("articleqa.api")
 SOURCES_LABELS = ("Sources", "來源", "来源")
 _FOOTNOTES = re.compile(r"\n\n(?:" + "|".join(SOURCES_LABELS) + r"):\n\[\d+\][\s\S]*$")
 _MARKERS = re.compile(r"\[\d+\]|\s+")
+_MARKER = re.compile(r"\[\d+\]")
 REPLACED_SEPARATOR = "\n\n---\n"
 
 
@@ -111,7 +112,8 @@ def closing_text(streamed: str, answer: Answer) -> tuple[str, bool]:
     text = answer.text
     if text.startswith(streamed):
         return text[len(streamed):] + footnotes(answer), False
-    if _MARKERS.sub("", text) == _MARKERS.sub("", streamed):  # only markers or spacing differ
+    same_words = _MARKERS.sub("", text) == _MARKERS.sub("", streamed)
+    if same_words and _MARKER.findall(text) == _MARKER.findall(streamed):  # only spacing differs
         return footnotes(answer), False
     return REPLACED_SEPARATOR + text + footnotes(answer), True
 
