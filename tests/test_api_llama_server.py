@@ -16,7 +16,7 @@ from interfaces.api.testing import api_in_thread, wait_ready
 from interfaces.webui.testing import free_port
 from tests.test_api import SEED_TITLE, sample_settings
 
-CEO_Q = "京東金融的CEO是誰?"
+QUESTIONS = {"京東金融的CEO是誰?": "陳生強", "京東金融在哪一年實現單季盈利?": "2017", "京東白條是什麼時候推出的?": "2014"}
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +57,16 @@ def test_openai_generator_against_llama_cpp_server(llama_server, tmp_path_factor
             return r.model_extra["articleqa"], r.choices[0].message.content
 
         with model_queue():  # the local model is busy the whole time: an openai generator must not wait for it
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                results = list(pool.map(ask, [CEO_Q, "京東金融在哪一年實現單季盈利?"]))
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                results = list(pool.map(ask, QUESTIONS))
         assert app.state.service.uses_local_model("llm") is False
-    (ceo, ceo_content), (year, _) = results
-    for extra in (ceo, year):
-        assert extra["mode"] == "openai" and not extra["refused"], extra
+    for (question, answer), (extra, content) in zip(QUESTIONS.items(), results):
+        print(f"{extra['mode']}: {question} -> {extra['text'][:60]!r}")
+        # "extractive": the model said "not found" and the answer quotes the passage instead (documented)
+        assert extra["mode"] in ("openai", "extractive") and not extra["refused"], extra
         assert extra["citations"] and all(c["title"] == SEED_TITLE for c in extra["citations"]), extra
         assert not any("error" in n.lower() for n in extra["notes"]), extra["notes"]
-    assert "陳生強" in ceo["text"]
-    assert all(f"[{c['n']}]" in ceo_content for c in ceo["citations"])
-    assert "2017" in year["text"]
+        assert answer in extra["text"] and all(f"[{c['n']}]" in content for c in extra["citations"])
+    generated = [extra for extra, _ in results if extra["mode"] == "openai"]
+    assert len(generated) >= 2, [extra["notes"] for extra, _ in results]  # the server did generate answers
+    assert all(extra["timings"].get("generate", 0) > 0 for extra in generated)
