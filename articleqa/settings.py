@@ -99,7 +99,8 @@ class ServerSettings(BaseModel):
     # --- HTTP API (interfaces/api; `articleqa serve` serves it beside the web chat) ---
     # Requests waiting for the local model beyond the one it is answering; one more gets 503.
     queue_limit: int = 32
-    # A request that waited this long for the local model gets 503 instead of its answer.
+    # Longest wait for the local model: past it, a follow-up's rewrite step fails with 503 and the generation step
+    # falls back to an extractive answer with a note (qa/chain.py turns model errors into that fallback).
     queue_timeout_s: float = 600.0
     request_max_kb: int = 256  # largest JSON request body (413 beyond); uploads use upload_max_mb
     # Bearer keys for non-loopback binds (`articleqa keys add|list|revoke`); "" = <index_dir>/api-keys.json.
