@@ -1,7 +1,7 @@
 """16 concurrent API clients in llm mode (the local model): no errors, and every answer complete, cited and about
 its own question. Clients mix the `openai` package (streaming and not) and plain HTTP /api/ask. The local model
 answers one at a time behind its queue, so this takes about 16 answers' time: 2-4 minutes on 2 quiet cores, and
-10 (measured: 622 s) when five other developers' jobs share them."""
+8-10 (measured: 622 s and 462 s) when five other developers' jobs share them."""
 from __future__ import annotations
 
 import re
