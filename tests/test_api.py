@@ -252,3 +252,18 @@ def test_collections_are_models(tmp_path_factory, tmp_path):
         assert [c["title"] for c in extra["citations"]] == ["Port Quillan"]
         default = httpx.get(f"{base}/api/articles").json()["articles"]
         assert "Port Quillan" not in [a["title"] for a in default] and len(default) == 8
+
+
+def test_streamed_text_the_checks_changed_is_replaced():
+    from articleqa.types import Answer, Citation
+    from interfaces.api.chat import REPLACED_SEPARATOR, closing_text, footnotes
+
+    cite = Citation(n=1, article_id="a", title="京東白條", chunk_id="a:3", quote="2014年2月,京東金融推出了白條。",
+                    start=0, end=18)
+    ans = Answer(question="京東白條是什麼時候推出的?", text="2014年2月[1]", citations=[cite], lang="zh-Hant")
+    notes = footnotes(ans)
+    assert notes == "\n\n來源:\n[1] 京東白條: “2014年2月,京東金融推出了白條。”"
+    assert closing_text("2014年2月", ans) == ("[1]" + notes, False)  # the rest of the text, then the footnotes
+    assert closing_text("2014年2月 [1]", ans) == (notes, False)  # spacing only
+    assert closing_text("2014年2月[2]", ans) == (REPLACED_SEPARATOR + ans.text + notes, True)  # a citation moved
+    assert closing_text("2015年[1]", ans) == (REPLACED_SEPARATOR + ans.text + notes, True)
