@@ -127,10 +127,24 @@ class ServerSettings(Section):
     user: str = ""
     password: str = ""
     upload_max_mb: float = 20.0
-    concurrency: int = 1
+    # Gradio's queue: chat answers at a time. Retrieval and embedding are thread-safe and the local model has its
+    # own queue (below), so extractive answers run side by side while llm answers wait for the model.
+    concurrency: int = 4
+    # --- HTTP API (interfaces/api; `articleqa serve` serves it beside the web chat) ---
+    # Requests waiting for the local model beyond the one it is answering; one more gets 503.
+    queue_limit: int = 32
+    # Longest wait for the local model: past it, a follow-up's rewrite step fails with 503 and the generation step
+    # falls back to an extractive answer with a note (qa/chain.py turns model errors into that fallback).
+    queue_timeout_s: float = 600.0
+    request_max_kb: int = 256  # largest JSON request body (413 beyond); uploads use upload_max_mb
+    # Bearer keys for non-loopback binds (`articleqa keys add|list|revoke`); "" = <index_dir>/api-keys.json.
+    keys_file: str = ""
+    # Extra collections the API serves as models: name -> index directory ("articleqa" is the default index).
+    collections: dict[str, str] = {}
+    max_pending_jobs: int = 8  # ingest jobs queued or running; one more upload gets 429
 
 
-class CleanSettings(BaseModel):
+class CleanSettings(Section):
     """HTML cleaner (ingest/clean_html.py, ingest/page_candidates.py). The cleaner reads these defaults (it takes
     no settings object); they were tuned on half of shared/eval/cleaning-real (README, "Cleaning real pages")."""
 

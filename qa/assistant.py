@@ -35,7 +35,7 @@ class Assistant:
         self._write_lock = threading.Lock()
         from articleqa.models.generator import generator_lock
 
-        self._llm_lock = generator_lock()
+        self._llm_lock = generator_lock(settings)  # none for an OpenAI-compatible endpoint
         kind = "openai" if settings.models.generator == "openai" else "llm"
         self._ctx = ChainContext(
             retrieve=self._search,

@@ -52,6 +52,9 @@ PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 _build_lock = threading.Lock()
 _load_lock = threading.Lock()
+# One model serves every thread, and a Hugging Face fast tokenizer used from two threads at once fails with
+# "RuntimeError: Already borrowed": every encode() holds this.
+_encode_lock = threading.Lock()
 _models: dict[str, Any] = {}
 
 
@@ -374,8 +377,9 @@ def _encode(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str], 
     texts = list(texts)
     if not texts:
         return np.zeros((0, embedding_dim(model)), np.float32)
-    vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                        show_progress_bar=False, **_prefix(model, kind))
+    with _encode_lock:
+        vecs = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                            show_progress_bar=False, **_prefix(model, kind))
     return np.ascontiguousarray(vecs, dtype=np.float32)
 
 

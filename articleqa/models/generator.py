@@ -43,13 +43,75 @@ _COPY_BLOCK = 8 << 20
 
 _build_lock = threading.Lock()
 _model_lock = threading.Lock()
-_call_lock = threading.RLock()
 _llama_models: dict[tuple, Any] = {}
 
 
-def generator_lock() -> threading.RLock:
-    """Hold this around every call into the local chat model: one llama.cpp context serves the whole process."""
-    return _call_lock
+class ModelBusy(RuntimeError):
+    """The local model's queue is full (the API answers 503)."""
+
+
+class ModelQueue:
+    """The local model's queue: a re-entrant lock (one llama.cpp context serves the whole process) and tickets.
+
+    A request takes a ``ticket()`` before it starts; with ``max_waiting`` set, a ticket beyond the one answering
+    plus ``max_waiting`` waiting raises `ModelBusy` at once, and a lock wait longer than ``timeout`` raises it too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._count = threading.Lock()
+        self.tickets = 0
+        self.max_waiting: int | None = None  # None: unlimited
+        self.timeout: float | None = None
+
+    def configure(self, max_waiting: int | None, timeout: float | None) -> None:
+        self.max_waiting, self.timeout = max_waiting, timeout
+
+    @contextmanager
+    def ticket(self) -> Iterator[None]:
+        with self._count:
+            if self.max_waiting is not None and self.tickets > self.max_waiting:
+                raise ModelBusy(f"the local model is busy: {self.tickets} requests ahead, queue limit "
+                                f"{self.max_waiting}")
+            self.tickets += 1
+        try:
+            yield
+        finally:
+            with self._count:
+                self.tickets -= 1
+
+    def __enter__(self) -> "ModelQueue":
+        if not self._lock.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            raise ModelBusy(f"waited {self.timeout:g} s for the local model")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+class _NoLock:
+    """An OpenAI-compatible endpoint takes concurrent requests: nothing to serialise."""
+
+    def __enter__(self) -> "_NoLock":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_call_queue = ModelQueue()
+
+
+def generator_lock(settings: Settings | None = None) -> ModelQueue | _NoLock:
+    """Hold this around every call into the chat model: the local llama.cpp context is one per process (its
+    `ModelQueue`); an 'openai' generator needs no lock."""
+    if settings is not None and settings.models.generator in ("openai", "none"):
+        return _NoLock()
+    return _call_queue
+
+
+def model_queue() -> ModelQueue:
+    return _call_queue
 
 
 # ---------------------------------------------------------------------------------------------- the GGUF file

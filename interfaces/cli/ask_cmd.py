@@ -15,6 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", choices=["llm", "extractive"], default=None,
                    help="llm: generated answer; extractive: quoted sentences (default: settings.answer.mode)")
     p.add_argument("--top-k", dest="top_k", type=int, default=None, help="passages to retrieve")
+    p.add_argument("--server", default=None, metavar="URL",
+                   help="ask a running `articleqa serve` (e.g. http://127.0.0.1:7860) instead of loading the models")
+    p.add_argument("--api-key", dest="api_key", default=None,
+                   help="the server's API key (default: $ARTICLEQA_API_KEY; needed beyond 127.0.0.1)")
     add_index_option(p)
     add_collection_options(p, filters=True)
     p.set_defaults(func=run)
@@ -41,10 +45,27 @@ def format_answer(ans, show_notes: bool = True, show_text: bool = True) -> str:
     return "\n".join(lines)
 
 
+def run_remote(args: argparse.Namespace) -> int:
+    import os
+
+    from interfaces.api.client import ServerError, ask_server
+
+    try:
+        ans = ask_server(args.server, args.question, args.mode, args.top_k,
+                         args.api_key or os.environ.get("ARTICLEQA_API_KEY"))
+    except ServerError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(ans))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from articleqa.store import StoreError
     from qa.assistant import Assistant
 
+    if args.server:
+        return run_remote(args)
     settings = settings_from_args(args, top_k="retrieval.top_k")
     try:
         filters = filters_from_args(args)

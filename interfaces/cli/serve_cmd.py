@@ -1,4 +1,4 @@
-"""`articleqa serve`: the web chat (the same as `python app.py`)."""
+"""`articleqa serve`: the web chat and the HTTP API in one process (the same as `python app.py`)."""
 from __future__ import annotations
 
 import argparse
@@ -7,11 +7,13 @@ from interfaces.cli.options import add_collection_options, add_index_option, set
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("serve", help="open the web chat (http://127.0.0.1:7860 by default)",
-                              description="Serve the web chat. An empty index is first built from the bundled "
+    p = subparsers.add_parser("serve", help="serve the web chat and the HTTP API (http://127.0.0.1:7860 by default)",
+                              description="Serve the web chat at / and the HTTP API at /v1 (OpenAI-compatible) and "
+                                          "/api (docs at /docs). An empty index is first built from the bundled "
                                           "sample articles.")
     p.add_argument("--host", default=None, help="address to bind (default: settings.server.host, 127.0.0.1); "
-                                                "set server.user/password when binding elsewhere")
+                                                "elsewhere the API needs keys (`articleqa keys add`) and the chat "
+                                                "should get server.user/password")
     p.add_argument("--port", type=int, default=None, help="port (default: settings.server.port, 7860)")
     add_index_option(p)
     add_collection_options(p)

@@ -46,12 +46,41 @@ def launch_app(demo, settings: Settings, **overrides: Any):
     return demo.launch(**kwargs)
 
 
-def serve(settings: Settings) -> None:
-    """Build the app (seeding an empty index from the samples) and serve it until interrupted."""
+def mount_kwargs(settings: Settings) -> dict[str, Any]:
+    """`gr.mount_gradio_app` arguments: the launch settings that apply to a mounted app."""
+    kwargs = launch_kwargs(settings)
+    for name in ("server_name", "server_port", "share"):
+        kwargs.pop(name, None)
+    return kwargs
+
+
+def build_server(settings: Settings, demo=None):
+    """One FastAPI app serving the HTTP API (/v1, /api, /docs) and the web chat (/), sharing one Assistant."""
+    import gradio as gr
+
+    from interfaces.api.app import create_api
     from interfaces.webui.ui import build_app
 
-    demo = build_app(settings)
+    demo = demo if demo is not None else build_app(settings)
+    app = create_api(settings, assistant=demo.articleqa.base)
+    demo.queue(default_concurrency_limit=max(1, settings.server.concurrency), max_size=None)
+    app = gr.mount_gradio_app(app, demo, path="/", server_name=settings.server.host,
+                              server_port=settings.server.port, **mount_kwargs(settings))
+    app.state.demo = demo
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Build the app (seeding an empty index from the samples) and serve chat and API until interrupted."""
+    import uvicorn
+
+    from interfaces.api.keys import needs_key
+
+    app = build_server(settings)
     host = settings.server.host
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"articleqa: open http://{shown}:{settings.server.port} in your browser", file=sys.stderr)
-    launch_app(demo, settings)
+    base = f"http://{shown}:{settings.server.port}"
+    print(f"articleqa: web chat at {base}/ ; API at {base}/v1 and {base}/api (docs: {base}/docs)", file=sys.stderr)
+    if needs_key(host):
+        print("articleqa: API requests need a key (`articleqa keys add`)", file=sys.stderr)
+    uvicorn.run(app, host=host, port=settings.server.port, log_level="warning", timeout_graceful_shutdown=5)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
+
+from interfaces.ports import free_port
 
 XSS_ARTICLE = {
     "id": "xss-zorblax",
@@ -24,12 +25,6 @@ XSS_ARTICLE = {
     ),
 }
 XSS_QUESTION = "Who founded the Zorblax lantern festival?"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_sample_index(index_dir: Path, settings) -> Path:

@@ -10,6 +10,7 @@ import os
 import time
 import traceback
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -41,7 +42,8 @@ MODE_LABELS = {
     "openai": "OpenAI-compatible endpoint",
 }
 
-# The chat, the `ask` API, ingest and delete share one queue: the local LLM and index writes are serialised.
+# The chat, the `ask` API, ingest and delete share one Gradio queue of `server.concurrency` workers; the local LLM
+# has its own queue (articleqa.models.generator.ModelQueue) and index writes hold the assistant's write lock.
 QUEUE_ID = "articleqa"
 
 
@@ -216,20 +218,24 @@ element.addEventListener('click', (e) => {
 """
 
 
-def build_app(settings: Settings | None = None, assistant=None, seed_samples: bool = True):
-    """The web chat as a `gr.Blocks` (launch it with `interfaces.webui.server.launch_app`)."""
-    import gradio as gr
+class ChatUI:
+    """The web chat: its handlers are plain methods (call them in a test, no browser needed) and `build` lays
+    them out as a `gr.Blocks`."""
 
-    from articleqa.settings import load_settings
-    from interfaces.webui.samples import seed_if_empty
+    def __init__(self, settings: Settings | None = None, assistant=None, seed_samples: bool = True):
+        from articleqa.settings import load_settings
+        from interfaces.webui.samples import seed_if_empty
 
-    settings = settings or load_settings()
-    app = WebApp(settings, assistant)
-    if seed_samples:
-        seed_if_empty(app.base)
+        self.settings = settings or load_settings()
+        self.app = WebApp(self.settings, assistant)
+        if seed_samples:
+            seed_if_empty(self.app.base)
 
-    # -- handlers -----------------------------------------------------------------------------------------------
-    def respond(message: str, turns: list[dict], mode: str, top_k: float):
+    # -- chat ---------------------------------------------------------------------------------------------------
+    def respond(self, message: str, turns: list[dict], mode: str, top_k: float):
+        """Stream an answer: yields (chatbot, turns, textbox, sources, open-choice, article, in-flight question)."""
+        import gradio as gr
+
         message = (message or "").strip()
         if not message:
             yield gr.skip(), turns, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -239,7 +245,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         text = ""
         answer: Answer | None = None
         try:
-            for ev in app.stream(message, turns, mode, int(top_k)):
+            for ev in self.app.stream(message, turns, mode, int(top_k)):
                 if isinstance(ev, Answer):
                     answer = ev
                 elif isinstance(ev, dict) and ev.get("type") == "token":
@@ -254,19 +260,24 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
             return
         if answer is None:  # stopped before the end
             return
-        turns = turns + [{"question": message, "answer": answer, "settings": app.run_settings(mode, top_k)}]
+        turns = turns + [{"question": message, "answer": answer, "settings": self.app.run_settings(mode, top_k)}]
         yield (_messages(turns), turns, "", render.sources_panel(answer),
                gr.update(choices=render.source_choices(answer), value=None), render.article_view(None), "")
 
+    @staticmethod
     def pop_last(turns: list[dict]):
         if not turns:
             return turns, ""
         return turns[:-1], turns[-1]["question"]
 
+    @staticmethod
     def clear():
+        import gradio as gr
+
         return ([], [], "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), render.article_view(None), "",
                 "")
 
+    @staticmethod
     def stopped(turns: list[dict], inflight: str):
         """Stop: the unfinished question stays in the conversation, marked as stopped (Retry asks it again)."""
         if inflight:
@@ -274,7 +285,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
                               "error_html": '<span class="aq-note">■ Stopped.</span>'}]
         return _messages(turns), turns, "", render.EMPTY_SOURCES
 
-    def open_source(value: str, turns: list[dict]):
+    def open_source(self, value: str, turns: list[dict]) -> str:
         t = _last_answer(turns)
         if not value or t is None:
             return render.article_view(None)
@@ -282,66 +293,16 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         if where is None:
             return render.article_view(None)
         article_id, start, end = where
-        return render.article_view(app.base.article(article_id), start, end)
+        return render.article_view(self.app.base.article(article_id), start, end)
 
-    def rate(rating: int, comment: str, turns: list[dict]):
+    def rate(self, rating: int, comment: str, turns: list[dict]) -> tuple[str, str]:
         t = _last_answer(turns)
         if t is None:
             return "Ask a question first; feedback applies to the latest answer.", comment
-        app.feedback.add(rating, t["question"], t["answer"].to_dict(), comment, t.get("settings"))
+        self.app.feedback.add(rating, t["question"], t["answer"].to_dict(), comment, t.get("settings"))
         return ("Thanks: feedback saved (👍)." if rating > 0 else "Thanks: feedback saved (👎)."), ""
 
-    def refresh_library():
-        return app.library_rows(), gr.update(choices=app.article_choices(), value=None)
-
-    def ingest_files(files, progress=gr.Progress()):
-        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
-        if not paths:
-            return "Choose one or more files first.", *refresh_library(), None
-        problems: list[str] = []
-        ok_paths = []
-        for p in paths:
-            why = app.check_upload(p)
-            if why:
-                problems.append(why)
-            else:
-                ok_paths.append(p)
-        head = ""
-        if ok_paths:
-            progress((0, len(ok_paths)), desc="starting")
-
-            def cb(done: int, total: int, message: str = "") -> None:
-                progress((done, total or None), desc=message)
-
-            report = ingest_into(app.base, ok_paths, progress=cb)
-            for path, msg in report.failed:
-                name = Path(path).name
-                msg = msg.replace(str(Path(path).parent) + os.sep, "")
-                problems.append(msg if name in msg else f"{name}: {msg}")
-            head = f"**Ingested:** {render.esc_md_light(report.summary())}"
-        parts = [head] if head else []
-        if problems:
-            parts.append("**Problems:**\n\n" + "\n".join(f"- ✗ {render.esc_md_light(x)}" for x in problems))
-        status = "\n\n".join(parts)
-        return status, *refresh_library(), None
-
-    def delete_article(article_id: str):
-        if not article_id:
-            return "Choose an article to delete.", *refresh_library()
-        title = next((a.get("title") for a in app.base.list_articles() if a["id"] == article_id), article_id)
-        app.base.delete_article(article_id)
-        return f"Deleted {render.esc_md_light(title)}.", *refresh_library()
-
-    def load_samples(progress=gr.Progress()):
-        from interfaces.webui.samples import sample_paths
-
-        paths = sample_paths()
-        if not paths:
-            return "No sample files found.", *refresh_library()
-        report = ingest_into(app.base, paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
-        return f"**Samples:** {render.esc_md_light(report.summary())}", *refresh_library()
-
-    def ask_api(question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:
+    def ask_api(self, question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:
         """Answer a question about the indexed articles. Returns the answer text with [n] markers, its citations
         (article, title, quote, span), whether it was refused, grounding notes and the retrieved passages.
         ``mode``: "llm", "extractive" or "openai" (empty: the configured default); ``top_k``: 0 for the default;
@@ -350,103 +311,190 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         for pair in history or []:
             if len(pair) >= 2:
                 turns.append({"question": str(pair[0]), "answer": Answer(question=str(pair[0]), text=str(pair[1]))})
-        answer = app.ask(question, turns, mode or None, top_k or None)
+        answer = self.app.ask(question, turns, mode or None, top_k or None)
         return render.answer_json(answer)
 
+    # -- library ------------------------------------------------------------------------------------------------
+    def refresh_library(self):
+        import gradio as gr
+
+        return self.app.library_rows(), gr.update(choices=self.app.article_choices(), value=None)
+
+    def ingest_files(self, files, progress=None):
+        """Ingest uploaded files: (status markdown, library table, delete choices, cleared upload)."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return "Choose one or more files first.", *self.refresh_library(), None
+        checks = [(p, self.app.check_upload(p)) for p in paths]
+        problems = [why for _, why in checks if why]
+        ok_paths = [p for p, why in checks if not why]
+        head = ""
+        if ok_paths:
+            if progress is not None:
+                progress((0, len(ok_paths)), desc="starting")
+
+            def cb(done: int, total: int, message: str = "") -> None:
+                if progress is not None:
+                    progress((done, total or None), desc=message)
+
+            report = ingest_into(self.app.base, ok_paths, progress=cb)
+            for path, msg in report.failed:
+                name = Path(path).name
+                msg = msg.replace(str(Path(path).parent) + os.sep, "")
+                problems.append(msg if name in msg else f"{name}: {msg}")
+            head = f"**Ingested:** {render.esc_md_light(report.summary())}"
+        parts = [head] if head else []
+        if problems:
+            parts.append("**Problems:**\n\n" + "\n".join(f"- ✗ {render.esc_md_light(x)}" for x in problems))
+        return "\n\n".join(parts), *self.refresh_library(), None
+
+    def delete_article(self, article_id: str):
+        if not article_id:
+            return "Choose an article to delete.", *self.refresh_library()
+        title = next((a.get("title") for a in self.app.base.list_articles() if a["id"] == article_id), article_id)
+        self.app.base.delete_article(article_id)
+        return f"Deleted {render.esc_md_light(title)}.", *self.refresh_library()
+
+    def load_samples(self, progress=None):
+        from interfaces.webui.samples import sample_paths
+
+        paths = sample_paths()
+        if not paths:
+            return "No sample files found.", *self.refresh_library()
+        cb = (lambda d, t, m="": progress((d, t or None), desc=m)) if progress is not None else None
+        report = ingest_into(self.app.base, paths, progress=cb)
+        return f"**Samples:** {render.esc_md_light(report.summary())}", *self.refresh_library()
+
     # -- layout -------------------------------------------------------------------------------------------------
-    with gr.Blocks(title="articleqa", analytics_enabled=False) as demo:
-        turns = gr.State([])
-        pending = gr.State("")  # the question Retry asks again
-        inflight = gr.State("")  # the question being answered now (for Stop)
-        with gr.Column(elem_id="aq-header"):
-            gr.Markdown(
-                "# articleqa\nAsk questions about your articles, in Chinese or English. Every answer cites its "
-                "sources; click a source to read it in context. Add your own articles in the Library tab."
-            )
-        with gr.Tab("Chat", id="chat"):
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=3, min_width=420):
-                    chatbot = gr.Chatbot(
-                        elem_id="aq-chat", height=520, show_label=False, latex_delimiters=[], sanitize_html=True,
-                        render_markdown=True, feedback_options=None, buttons=["copy"], layout="bubble",
-                        placeholder="Ask about the indexed articles: try an example below.",
-                    )
-                    with gr.Row():
-                        msg = gr.Textbox(placeholder="Ask a question… (Enter to send)", show_label=False, scale=5,
-                                         elem_id="aq-input", autofocus=True, max_lines=4)
-                        send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="aq-send")
-                    with gr.Row():
-                        stop = gr.Button("■ Stop", size="sm", elem_id="aq-stop")
-                        retry = gr.Button("↻ Retry", size="sm", elem_id="aq-retry")
-                        clear_btn = gr.Button("✕ Clear", size="sm", elem_id="aq-clear")
-                    gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[msg], label="Examples",
-                                examples_per_page=len(EXAMPLES))
-                    with gr.Accordion("Answer settings", open=False):
-                        with gr.Row():
-                            mode = gr.Radio(choices=app.mode_choices(), value=app.default_mode(), label="Answer mode",
-                                            elem_id="aq-mode", scale=3)
-                            top_k = gr.Slider(1, 20, value=settings.retrieval.top_k, step=1,
-                                              label="Passages to retrieve (top-k)", elem_id="aq-topk", scale=2)
-                    with gr.Accordion("Was the latest answer helpful?", open=False):
-                        with gr.Row():
-                            comment = gr.Textbox(placeholder="Optional comment", show_label=False, scale=4,
-                                                 elem_id="aq-comment")
-                            up = gr.Button("👍", scale=0, min_width=60, elem_id="aq-up")
-                            down = gr.Button("👎", scale=0, min_width=60, elem_id="aq-down")
-                        feedback_status = gr.Markdown("", elem_id="aq-feedback-status")
-                with gr.Column(scale=2, min_width=360):
-                    sources = gr.HTML(render.EMPTY_SOURCES, elem_id="aq-sources", js_on_load=CARD_CLICK_JS,
-                                      max_height=520)
-                    open_choice = gr.Radio(choices=[], label="Open a source", elem_id="aq-open")
-                    article = gr.HTML(render.article_view(None), elem_id="aq-article")
-        with gr.Tab("Library", id="library"):
-            table = gr.Dataframe(
-                value=app.library_rows(), headers=["Title", "Source", "Language", "Chunks", "Ingested", "ID"],
-                datatype=["str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
-                elem_id="aq-library",
-            )
-            refresh = gr.Button("Refresh", size="sm")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    upload = gr.File(
-                        label=f"Add articles ({' '.join(UPLOAD_SUFFIXES)}; up to {settings.server.upload_max_mb:g} "
-                              "MB each)",
-                        file_count="multiple", file_types=list(UPLOAD_SUFFIXES), elem_id="aq-upload",
-                    )
-                    ingest_btn = gr.Button("Ingest files", variant="primary", elem_id="aq-ingest")
-                    samples_btn = gr.Button("Add the bundled sample articles", size="sm")
-                with gr.Column(scale=2):
-                    to_delete = gr.Dropdown(choices=app.article_choices(), label="Article", elem_id="aq-delete-choice")
-                    delete_btn = gr.Button("Delete article", variant="stop", elem_id="aq-delete")
-            library_status = gr.Markdown("", elem_id="aq-library-status")
+    def build(self):
+        """The `gr.Blocks` (``demo.articleqa`` is the `WebApp`, ``demo.articleqa_ui`` this object)."""
+        import gradio as gr
 
-        # -- events -------------------------------------------------------------------------------------------
-        chat_outputs = [chatbot, turns, msg, sources, open_choice, article, inflight]
-        ev_submit = msg.submit(respond, [msg, turns, mode, top_k], chat_outputs, api_name="chat",
-                               concurrency_id=QUEUE_ID, show_progress="minimal")
-        ev_send = send.click(respond, [msg, turns, mode, top_k], chat_outputs, api_visibility="private",
-                             concurrency_id=QUEUE_ID, show_progress="minimal")
-        ev_retry = retry.click(pop_last, [turns], [turns, pending], api_visibility="private", queue=False).then(
-            respond, [pending, turns, mode, top_k], chat_outputs, api_visibility="private",
-            concurrency_id=QUEUE_ID, show_progress="minimal")
-        stop.click(stopped, [turns, inflight], [chatbot, turns, inflight, sources],
-                   cancels=[ev_submit, ev_send, ev_retry], api_visibility="private", queue=False)
-        clear_btn.click(clear, None, [chatbot, turns, msg, sources, open_choice, article, feedback_status, inflight],
-                        cancels=[ev_submit, ev_send, ev_retry], api_visibility="private", queue=False)
-        open_choice.input(open_source, [open_choice, turns], [article], api_visibility="private").then(
+        with gr.Blocks(title="articleqa", analytics_enabled=False) as demo:
+            with gr.Column(elem_id="aq-header"):
+                gr.Markdown(
+                    "# articleqa\nAsk questions about your articles, in Chinese or English. Every answer cites its "
+                    "sources; click a source to read it in context. Add your own articles in the Library tab."
+                )
+            with gr.Tab("Chat", id="chat"):
+                chat = self._chat_tab()
+            with gr.Tab("Library", id="library"):
+                lib = self._library_tab()
+            self._wire_chat(chat)
+            self._wire_library(lib)
+            demo.load(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private", queue=False)
+            gr.api(self.ask_api, api_name="ask", concurrency_id=QUEUE_ID)
+        demo.articleqa = self.app  # for tests and the launcher
+        demo.articleqa_ui = self
+        return demo
+
+    def _chat_tab(self) -> SimpleNamespace:
+        import gradio as gr
+
+        c = SimpleNamespace(turns=gr.State([]), pending=gr.State(""), inflight=gr.State(""))
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                c.chatbot = gr.Chatbot(
+                    elem_id="aq-chat", height=520, show_label=False, latex_delimiters=[], sanitize_html=True,
+                    render_markdown=True, feedback_options=None, buttons=["copy"], layout="bubble",
+                    placeholder="Ask about the indexed articles: try an example below.",
+                )
+                with gr.Row():
+                    c.msg = gr.Textbox(placeholder="Ask a question… (Enter to send)", show_label=False, scale=5,
+                                       elem_id="aq-input", autofocus=True, max_lines=4)
+                    c.send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="aq-send")
+                with gr.Row():
+                    c.stop = gr.Button("■ Stop", size="sm", elem_id="aq-stop")
+                    c.retry = gr.Button("↻ Retry", size="sm", elem_id="aq-retry")
+                    c.clear = gr.Button("✕ Clear", size="sm", elem_id="aq-clear")
+                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[c.msg], label="Examples",
+                            examples_per_page=len(EXAMPLES))
+                with gr.Accordion("Answer settings", open=False):
+                    with gr.Row():
+                        c.mode = gr.Radio(choices=self.app.mode_choices(), value=self.app.default_mode(),
+                                          label="Answer mode", elem_id="aq-mode", scale=3)
+                        c.top_k = gr.Slider(1, 20, value=self.settings.retrieval.top_k, step=1,
+                                            label="Passages to retrieve (top-k)", elem_id="aq-topk", scale=2)
+                with gr.Accordion("Was the latest answer helpful?", open=False):
+                    with gr.Row():
+                        c.comment = gr.Textbox(placeholder="Optional comment", show_label=False, scale=4,
+                                               elem_id="aq-comment")
+                        c.up = gr.Button("👍", scale=0, min_width=60, elem_id="aq-up")
+                        c.down = gr.Button("👎", scale=0, min_width=60, elem_id="aq-down")
+                    c.feedback_status = gr.Markdown("", elem_id="aq-feedback-status")
+            with gr.Column(scale=2, min_width=360):
+                c.sources = gr.HTML(render.EMPTY_SOURCES, elem_id="aq-sources", js_on_load=CARD_CLICK_JS,
+                                    max_height=520)
+                c.open_choice = gr.Radio(choices=[], label="Open a source", elem_id="aq-open")
+                c.article = gr.HTML(render.article_view(None), elem_id="aq-article")
+        return c
+
+    def _library_tab(self) -> SimpleNamespace:
+        import gradio as gr
+
+        lib = SimpleNamespace()
+        lib.table = gr.Dataframe(
+            value=self.app.library_rows(), headers=["Title", "Source", "Language", "Chunks", "Ingested", "ID"],
+            datatype=["str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
+            elem_id="aq-library",
+        )
+        lib.refresh = gr.Button("Refresh", size="sm")
+        with gr.Row():
+            with gr.Column(scale=3):
+                lib.upload = gr.File(
+                    label=f"Add articles ({' '.join(UPLOAD_SUFFIXES)}; up to {self.settings.server.upload_max_mb:g} "
+                          "MB each)",
+                    file_count="multiple", file_types=list(UPLOAD_SUFFIXES), elem_id="aq-upload",
+                )
+                lib.ingest = gr.Button("Ingest files", variant="primary", elem_id="aq-ingest")
+                lib.samples = gr.Button("Add the bundled sample articles", size="sm")
+            with gr.Column(scale=2):
+                lib.to_delete = gr.Dropdown(choices=self.app.article_choices(), label="Article",
+                                            elem_id="aq-delete-choice")
+                lib.delete = gr.Button("Delete article", variant="stop", elem_id="aq-delete")
+        lib.status = gr.Markdown("", elem_id="aq-library-status")
+        return lib
+
+    def _wire_chat(self, c: SimpleNamespace) -> None:
+        inputs = [c.msg, c.turns, c.mode, c.top_k]
+        outputs = [c.chatbot, c.turns, c.msg, c.sources, c.open_choice, c.article, c.inflight]
+        common = {"concurrency_id": QUEUE_ID, "show_progress": "minimal"}
+        ev_submit = c.msg.submit(self.respond, inputs, outputs, api_name="chat", **common)
+        ev_send = c.send.click(self.respond, inputs, outputs, api_visibility="private", **common)
+        ev_retry = c.retry.click(self.pop_last, [c.turns], [c.turns, c.pending], api_visibility="private",
+                                 queue=False).then(self.respond, [c.pending, c.turns, c.mode, c.top_k], outputs,
+                                                   api_visibility="private", **common)
+        chat_events = [ev_submit, ev_send, ev_retry]
+        c.stop.click(self.stopped, [c.turns, c.inflight], [c.chatbot, c.turns, c.inflight, c.sources],
+                     cancels=chat_events, api_visibility="private", queue=False)
+        c.clear.click(self.clear, None, [c.chatbot, c.turns, c.msg, c.sources, c.open_choice, c.article,
+                                         c.feedback_status, c.inflight],
+                      cancels=chat_events, api_visibility="private", queue=False)
+        c.open_choice.input(self.open_source, [c.open_choice, c.turns], [c.article], api_visibility="private").then(
             None, None, None, js=SCROLL_JS, api_visibility="private")
-        up.click(lambda c, t: rate(1, c, t), [comment, turns], [feedback_status, comment], api_visibility="private")
-        down.click(lambda c, t: rate(-1, c, t), [comment, turns], [feedback_status, comment],
+        c.up.click(lambda m, t: self.rate(1, m, t), [c.comment, c.turns], [c.feedback_status, c.comment],
                    api_visibility="private")
-        refresh.click(refresh_library, None, [table, to_delete], api_visibility="private")
-        ingest_btn.click(ingest_files, [upload], [library_status, table, to_delete, upload], api_name="ingest",
-                         concurrency_id=QUEUE_ID)
-        delete_btn.click(delete_article, [to_delete], [library_status, table, to_delete], api_name="delete",
-                         concurrency_id=QUEUE_ID)
-        samples_btn.click(load_samples, None, [library_status, table, to_delete], api_visibility="private",
-                          concurrency_id=QUEUE_ID)
-        demo.load(refresh_library, None, [table, to_delete], api_visibility="private", queue=False)
-        gr.api(ask_api, api_name="ask", concurrency_id=QUEUE_ID)
+        c.down.click(lambda m, t: self.rate(-1, m, t), [c.comment, c.turns], [c.feedback_status, c.comment],
+                     api_visibility="private")
 
-    demo.articleqa = app  # for tests and the launcher
-    return demo
+    def _wire_library(self, lib: SimpleNamespace) -> None:
+        import gradio as gr
+
+        def ingest_files(files, progress=gr.Progress()):  # Gradio injects progress by this default
+            return self.ingest_files(files, progress)
+
+        def load_samples(progress=gr.Progress()):
+            return self.load_samples(progress)
+
+        lib.refresh.click(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private")
+        lib.ingest.click(ingest_files, [lib.upload], [lib.status, lib.table, lib.to_delete, lib.upload],
+                         api_name="ingest", concurrency_id=QUEUE_ID)
+        lib.delete.click(self.delete_article, [lib.to_delete], [lib.status, lib.table, lib.to_delete],
+                         api_name="delete", concurrency_id=QUEUE_ID)
+        lib.samples.click(load_samples, None, [lib.status, lib.table, lib.to_delete], api_visibility="private",
+                          concurrency_id=QUEUE_ID)
+
+
+def build_app(settings: Settings | None = None, assistant=None, seed_samples: bool = True):
+    """The web chat as a `gr.Blocks` (serve it with `interfaces.webui.server.serve` or `launch_app`)."""
+    return ChatUI(settings, assistant, seed_samples).build()
