@@ -309,8 +309,8 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         if ok_paths:
             progress((0, len(ok_paths)), desc="starting")
 
-            def cb(done: int, total: int, message: str = "") -> None:
-                progress((done, total or None), desc=message)
+            def cb(event) -> None:
+                progress((event.done, event.total or None), desc=event.text)
 
             report = app.base.ingest(ok_paths, progress=cb)
             for path, msg in report.failed:
@@ -337,7 +337,7 @@ def build_app(settings: Settings | None = None, assistant=None, seed_samples: bo
         paths = sample_paths()
         if not paths:
             return "No sample files found.", *refresh_library()
-        report = app.base.ingest(paths, progress=lambda d, t, m="": progress((d, t or None), desc=m))
+        report = app.base.ingest(paths, progress=lambda e: progress((e.done, e.total or None), desc=e.text))
         return f"**Samples:** {render.esc_md_light(report.summary())}", *refresh_library()
 
     def ask_api(question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:

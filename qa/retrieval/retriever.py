@@ -92,6 +92,10 @@ class HybridRetriever:
         return out
 
     # -- public -------------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Catch up with the store's latest commit now (keyword index loaded or built and saved)."""
+        self.keyword.refresh()
+
     def search(self, query: str, k: int | None = None) -> list[Passage]:
         """The ``k`` (default ``settings.retrieval.top_k``) best passages for ``query``, best first."""
         k = k or self.settings.retrieval.top_k
