@@ -60,23 +60,26 @@ def test_graph_is_built_fast_cached_and_checked(clean_cache, backend):
     path = eo.prepare_onnx(s)
     assert time.monotonic() - t < 60  # the budget, on the 2-core machine
     manifest = json.loads((path.parent / eo.MANIFEST).read_text())
-    assert manifest["size"] == path.stat().st_size and manifest["converter"] == eo.CONVERTER_VERSION
-    assert manifest["precision"] == eo.PRECISIONS[backend]
+    data = path.parent / eo.DATA_FILE
+    size = manifest["files"][eo.DATA_FILE]["size"]
+    assert manifest["files"][eo.ONNX_FILE]["size"] == path.stat().st_size and data.stat().st_size == size
+    assert manifest["converter"] == eo.CONVERTER_VERSION and manifest["precision"] == eo.PRECISIONS[backend]
     assert not list(path.parent.parent.glob(f".{path.parent.name}.*"))  # no temporary folder left behind
-    mtime = path.stat().st_mtime_ns
-    assert eo.prepare_onnx(s) == path and path.stat().st_mtime_ns == mtime  # intact: not rebuilt
+    mtime = data.stat().st_mtime_ns
+    assert eo.prepare_onnx(s) == path and data.stat().st_mtime_ns == mtime  # intact: not rebuilt
     assert eo._check(path.parent, "0" * 64) == "made from other weights"
-    with open(path, "r+b") as fh:  # truncated: rebuilt
-        fh.truncate(path.stat().st_size // 2)
+    with open(data, "r+b") as fh:  # truncated: rebuilt
+        fh.truncate(size // 2)
     assert "truncated" in eo._check(path.parent, manifest["source_sha256"])
-    assert eo.prepare_onnx(s).stat().st_size == manifest["size"]
-    with open(path, "r+b") as fh:  # same size, edited, newer mtime: re-hashed and rebuilt
-        fh.seek(manifest["size"] // 2)
+    assert eo.prepare_onnx(s) == path and data.stat().st_size == size
+    mtime = data.stat().st_mtime_ns
+    with open(data, "r+b") as fh:  # same size, edited, newer mtime: re-hashed and rebuilt
+        fh.seek(size // 2)
         byte = fh.read(1)
-        fh.seek(manifest["size"] // 2)
+        fh.seek(size // 2)
         fh.write(bytes([byte[0] ^ 0xFF]))
-    os.utime(path, ns=(mtime, mtime + 5_000_000_000))
-    assert eo._check(path.parent, manifest["source_sha256"]) == f"{eo.ONNX_FILE} does not match its sha256"
+    os.utime(data, ns=(mtime, mtime + 5_000_000_000))
+    assert eo._check(path.parent, manifest["source_sha256"]) == f"{eo.DATA_FILE} does not match its sha256"
     eo.prepare_onnx(s)
     assert eo._check(path.parent, manifest["source_sha256"]) is None
 

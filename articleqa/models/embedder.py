@@ -90,7 +90,24 @@ def embedder_status(settings: Settings) -> dict:
     else:
         row["size"] = src.stat().st_size
         row["detail"] = f"needs conversion: {problem} (`articleqa models --prepare`, or automatic on first use)"
+    if settings.models.embed_backend != "torch" and row["ready"]:
+        _onnx_status(settings, row)
     return row
+
+
+def _onnx_status(settings: Settings, row: dict) -> None:
+    """Fold the ONNX graph of the backend into the embedder's row (it is part of the embedder as used)."""
+    from articleqa.models import embedder_onnx as eo
+
+    out = eo.onnx_dir(settings, embedder_dir(settings))
+    problem = eo._check(out, eo._source_identity(embedder_dir(settings)), full=False)
+    if problem is None:
+        row["size"] += _folder_size(out)
+        row["detail"] = f"backend {settings.models.embed_backend}: {out}"
+    else:
+        row["ready"] = False
+        row["detail"] = f"{settings.models.embed_backend} graph needs building: {problem} (`articleqa models " \
+                        "--prepare`, seconds, or automatic on first use)"
 
 
 def _custom_status(name: str) -> dict:

@@ -30,9 +30,10 @@ from articleqa.models.files import ModelError, atomic_dir, read_manifest, sha256
 from articleqa.settings import Settings
 
 ONNX_FILE = "model.onnx"
+DATA_FILE = "model.onnx.data"  # the weights, beside the graph: ONNX Runtime memory-maps them (0.2 s, not 2 s)
 MANIFEST = "articleqa-onnx-manifest.json"
 STAMP = ".articleqa-verified.json"
-CONVERTER_VERSION = 2  # 2: graph written from the weights (1 was torch.onnx.export + quantize_dynamic)
+CONVERTER_VERSION = 3  # 3: weights in model.onnx.data; 2: graph written from the weights; 1: torch.onnx.export
 PRECISIONS = {"onnx-int8": "int8", "onnx-fp32": "fp32"}
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 
@@ -90,24 +91,28 @@ def _check(out: Path, source_sha: str, full: bool = True) -> str | None:
         return f"made by converter {m.get('converter')}, this is {CONVERTER_VERSION}"
     if m.get("source_sha256") != source_sha:
         return "made from other weights"
-    f = out / ONNX_FILE
-    try:
-        st = f.stat()
-    except OSError:
-        return f"{ONNX_FILE} is missing"
-    if st.st_size != m.get("size"):
-        return f"{ONNX_FILE} is truncated ({st.st_size} of {m.get('size')} bytes)"
+    files = m.get("files") or {}
+    stats = {}
+    for name in (ONNX_FILE, DATA_FILE):
+        try:
+            stats[name] = (out / name).stat()
+        except OSError:
+            return f"{name} is missing"
+        if stats[name].st_size != files.get(name, {}).get("size"):
+            return f"{name} is truncated ({stats[name].st_size} of {files.get(name, {}).get('size')} bytes)"
     if not full:
         return None
+    stamp = {name: [st.st_size, st.st_mtime_ns] for name, st in stats.items()}
     try:
-        if json.loads((out / STAMP).read_text()) == [st.st_size, st.st_mtime_ns]:
+        if json.loads((out / STAMP).read_text()) == stamp:
             return None
     except (OSError, ValueError):
         pass
-    if sha256_file(f) != m.get("sha256"):
-        return f"{ONNX_FILE} does not match its sha256"
+    for name in stats:
+        if sha256_file(out / name) != files[name].get("sha256"):
+            return f"{name} does not match its sha256"
     try:
-        (out / STAMP).write_text(json.dumps([st.st_size, st.st_mtime_ns]))
+        (out / STAMP).write_text(json.dumps(stamp))
     except OSError:
         pass  # a read-only cache: verified all the same
     return None
@@ -164,16 +169,18 @@ def _build(src: Path, out: Path, source_sha: str, precision: str) -> None:
     model = build_model(weights, config, precision)
     del weights
     with atomic_dir(out) as tmp:
-        path = tmp / ONNX_FILE
-        onnx.save_model(model, str(path))
+        onnx.save_model(model, str(tmp / ONNX_FILE), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=DATA_FILE, size_threshold=1024)
         del model
-        st = path.stat()
+        files = {}
+        for name in (ONNX_FILE, DATA_FILE):
+            os.chmod(tmp / name, 0o644)
+            files[name] = {"size": (tmp / name).stat().st_size, "sha256": sha256_file(tmp / name)}
         manifest = {"converter": CONVERTER_VERSION, "source": str(src), "source_sha256": source_sha,
-                    "precision": precision, "size": st.st_size, "sha256": sha256_file(path),
-                    "onnx": onnx.__version__}
+                    "precision": precision, "files": files, "onnx": onnx.__version__}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        (tmp / STAMP).write_text(json.dumps([st.st_size, st.st_mtime_ns]))
-        os.chmod(path, 0o644)
+        stamp = {name: [(tmp / name).stat().st_size, (tmp / name).stat().st_mtime_ns] for name in files}
+        (tmp / STAMP).write_text(json.dumps(stamp))
         os.chmod(tmp, 0o755)
 
 
@@ -194,9 +201,6 @@ class OnnxEmbedder:
     """A sentence encoder on an ONNX Runtime session, shaped like the parts of ``SentenceTransformer`` we use."""
 
     def __init__(self, onnx_path: Path, source: Path, threads: int, backend: str) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.backend = backend
         self.onnx_path = str(onnx_path)
         config = _folder_json(source, "config.json")
@@ -205,17 +209,46 @@ class OnnxEmbedder:
         self.max_seq_length = int(_folder_json(source, "sentence_bert_config.json").get("max_seq_length") or 512)
         prompts = _folder_json(source, "config_sentence_transformers.json").get("prompts") or {}
         self.prompts = dict(prompts) or (dict(E5_PROMPTS) if "e5" in source.name.lower() else {})
-        self.tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_seq_length)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, int(threads))
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3  # errors only: ORT's shape-merge warnings are noise on every start
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle worker threads sleep instead of spinning: on a small shared CPU spinning steals the other jobs' time.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(self.onnx_path, sess_options=opts, providers=["CPUExecutionProvider"])
+        # The tokenizer (250k pieces: a second or more) and the session load in the background, so that a CLI
+        # start goes on with the index and the rest while they do; the first encode() waits for them.
+        self._parts: dict[str, Any] = {}
+        self._loader = threading.Thread(target=self._load, args=(source, threads), name="articleqa-onnx-load",
+                                        daemon=True)
+        self._loader.start()
+
+    def _load(self, source: Path, threads: int) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self.max_seq_length)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = max(1, int(threads))
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3  # errors only: ORT's shape-merge warnings are noise on every start
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle worker threads sleep instead of spinning: spinning steals a small shared CPU from other jobs.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(self.onnx_path, sess_options=opts, providers=["CPUExecutionProvider"])
+            self._parts.update(tokenizer=tokenizer, session=session)
+        except BaseException as e:  # noqa: BLE001 - raised again where the model is used
+            self._parts["error"] = e
+
+    def _part(self, name: str) -> Any:
+        self._loader.join()
+        if "error" in self._parts:
+            raise ModelError(f"{self.onnx_path}: cannot load ({self._parts['error']})") from self._parts["error"]
+        return self._parts[name]
+
+    @property
+    def tokenizer(self):
+        return self._part("tokenizer")
+
+    @property
+    def session(self):
+        return self._part("session")
 
     def get_embedding_dimension(self) -> int:
         return self.dim

@@ -142,7 +142,8 @@ class BM25Field:
 
     def scores(self, tokens: list[str]) -> np.ndarray | None:
         """Per-doc float32 BM25 of ``tokens`` (repeats count again), or None when none is in the vocabulary."""
-        ids = [self.vocab[t] for t in tokens if t in self.vocab]
+        last = len(self.indptr) - 1
+        ids = [i for i in (self.vocab[t] for t in tokens if t in self.vocab) if i < last]
         if not ids:
             return None
         out = np.zeros(self.num_docs, dtype=np.float32)

@@ -89,7 +89,7 @@ def _load_field(folder: Path, name: str, num_docs: int | None) -> BM25Field | No
         return None
     vocab = json.loads((folder / f"{name}.vocab.json").read_text(encoding="utf-8"))
     arrays = {p: np.load(folder / f"{name}.{p}.npy", mmap_mode="r") for p in ("data", "indices", "indptr")}
-    if len(arrays["indptr"]) != len(vocab) + 1:
+    if len(arrays["indptr"]) not in (len(vocab), len(vocab) + 1):  # bm25s' "" token may have no column
         raise ValueError(f"{name}: {len(vocab)} tokens but {len(arrays['indptr'])} column pointers")
     return BM25Field(vocab, arrays["data"], arrays["indices"], arrays["indptr"], int(num_docs))
 
