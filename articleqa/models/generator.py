@@ -22,12 +22,11 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from articleqa.models.files import ModelError, atomic_path, package_file, sha256_file
+from articleqa.progress import Progress, notify  # units: bytes here
 from articleqa.settings import DEFAULT_GENERATOR, Settings
-
-from articleqa.progress import Progress, notify  # noqa: E402  (units: bytes here)
 
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 1_117_320_768

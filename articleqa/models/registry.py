@@ -9,9 +9,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from articleqa.settings import Settings
-
 from articleqa.progress import Progress
+from articleqa.settings import Settings
 
 
 def _embedder():
