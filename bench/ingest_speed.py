@@ -146,11 +146,11 @@ def run_plain(files: list[Path]) -> dict:
     prepare_tiktoken(settings, ("cl100k_base",))  # the splitter's tiktoken finds cl100k offline
     folder = prepare_embedder(settings)
     t = time.monotonic()
-    emb = HuggingFaceEmbeddings(
-        model_name=str(folder), model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True, "prompt": "passage: "},
-        query_encode_kwargs={"normalize_embeddings": True, "prompt": "query: "},
-    )
+    kwargs = {"model_name": str(folder), "model_kwargs": {"device": "cpu", "local_files_only": True},
+              "encode_kwargs": {"normalize_embeddings": True, "prompt": "passage: "}}
+    if "query_encode_kwargs" in HuggingFaceEmbeddings.model_fields:  # langchain_community's class has no such field
+        kwargs["query_encode_kwargs"] = {"normalize_embeddings": True, "prompt": "query: "}
+    emb = HuggingFaceEmbeddings(**kwargs)
     emb.embed_documents(["warm up", "預熱一下"])
     load_s = time.monotonic() - t
     rss_model = rss_mib()
@@ -173,7 +173,7 @@ def run_plain(files: list[Path]) -> dict:
         per.append({"dataset": _dataset(f), "articles": len(docs), "chunks": len(chunks), "seconds": t4 - t0,
                     "cpu_s": time.process_time() - c0,
                     "clean_s": t1 - t0, "chunk_s": t2 - t1, "embed_s": t3 - t2, "store_s": t4 - t3, "other_s": 0.0,
-                    "tokens": _count_tokens(emb._client, texts, "passage: ")})
+                    "tokens": _count_tokens(getattr(emb, "_client", None) or emb.client, texts, "passage: ")})
     return {"side": "plain", "backend": "torch", "embeddings_class": lc_embeddings, "load_s": load_s, "rss_after_load_mib": rss_model,
             "datasets": per, "peak_rss_mib": peak_rss_mib()}
 
