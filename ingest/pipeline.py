@@ -379,7 +379,10 @@ def ingest_paths(
             store.set_meta(dict(index_identity(settings)))
             store.commit()
             if on_commit is not None:
-                on_commit(store)
+                try:
+                    on_commit(store)
+                except Exception as e:  # the ingest is committed; a failed extra (a cache) must not undo that
+                    log.warning("after the commit: %s: %s", type(e).__name__, e)
         else:
             store.rollback()
         m = store.meta
