@@ -43,8 +43,9 @@ def _wall(cmd: list[str], env: dict | None = None, timeout: float = 1800) -> tup
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=timeout)
+    child_env = {**os.environ, **(env or {})}
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's install has bytecode caches; don't recompile each run
+    proc = subprocess.run(cmd, cwd=ROOT, env=child_env, capture_output=True, text=True, timeout=timeout)
     wall = time.monotonic() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
