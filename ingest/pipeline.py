@@ -18,6 +18,12 @@ An index made with another embedding model/dimension or other chunking settings 
 with a message suggesting ``--rebuild``; ``rebuild=True`` clears it in the same transaction, so a rebuild that
 dies half-way leaves the old index.
 
+Three phases: *plan* (read each file, compare with the manifest, clean and chunk what is new) runs in a
+background thread and hands each new article to *embed* (`ingest.embed.EmbedStage`, in the calling thread, which
+loads the model only once there is something to embed); *write* then stores everything inside the transaction.
+``workers`` (``ingest --workers N``) is the number of cores the embedder uses (0: all); 1 also turns the overlap
+off (plan, then embed, in one thread).
+
 Known limit: when a file's article changes and another file was linked to it as an exact duplicate, the other
 file now refers to the new text (duplicates share one stored article).
 """
@@ -28,16 +34,16 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+import threading
 from typing import Any, Callable, Iterable, Sequence
 
+from articleqa.progress import Progress, notify
 from articleqa.types import Article, Chunk
 from ingest.chunk import CHUNKER_VERSION, chunk_article, embedding_text
 from ingest.errors import IngestError
 from ingest.report import IngestReport
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[int, int, str], None]
 
 
 class IndexMismatch(RuntimeError):
@@ -93,6 +99,7 @@ class _Pending:
     chunks: list[Chunk]
     texts: list[str]
     replaces: bool  # an article with this id was stored before
+    vectors: Any = None  # set by the embed phase
 
 
 @dataclass
@@ -105,12 +112,24 @@ class _FilePlan:
     reuse: list[tuple[Article, str]] = field(default_factory=list)  # metadata-only change: (article, old id)
 
 
-def _notify(progress: Progress | None, done: int, total: int, message: str) -> None:
-    if progress is not None:
-        try:
-            progress(done, total, message)
-        except Exception:  # a broken progress callback must not lose an ingest
-            log.exception("progress callback failed")
+@dataclass
+class _Run:
+    """What the phases of one run share."""
+
+    store: Any
+    settings: Any
+    report: IngestReport
+    progress: Progress | None
+    encoding: Any
+    collection: str
+    seen_hash: dict[str, str] = field(default_factory=dict)  # content hash -> article id met in this run
+    claimed: dict[str, str] = field(default_factory=dict)  # article id -> content hash it holds after this run
+
+
+def _in_collection(store, src: dict[str, Any], collection: str) -> bool:
+    """Whether every stored article of a manifest entry is in ``collection`` already."""
+    arts = (store.get_article(a) for a in src["article_ids"])
+    return all(a is None or a.collection == collection for a in arts)
 
 
 def _expand(paths: Iterable[str | Path], report: IngestReport) -> list[Path]:
@@ -134,12 +153,193 @@ def _expand(paths: Iterable[str | Path], report: IngestReport) -> list[Path]:
     return out
 
 
-def _in_collection(store, src: dict[str, Any], collection: str) -> bool:
-    """Whether every stored article of a manifest entry is in ``collection`` already."""
-    arts = (store.get_article(a) for a in src["article_ids"])
-    return all(a is None or a.collection == collection for a in arts)
+# ---------------------------------------------------------------------------------------------------- plan
+def _load_file(run: _Run, path: Path) -> tuple[str, list[Article], bool, dict | None] | None:
+    """(digest, articles, complete, manifest entry) of a file that needs looking at; None if unchanged or bad."""
+    from ingest.loaders import load_path
+
+    key, report = str(path), run.report
+    try:
+        digest = file_hash(path)
+    except OSError as e:
+        report.failed.append((key, f"{key}: cannot read ({e.strerror or e})"))
+        return None
+    src = run.store.get_source(key)
+    if src and src["complete"] and src["file_hash"] == digest and _in_collection(run.store, src, run.collection):
+        report.unchanged += len(src["article_ids"])
+        return None
+    complete = True
+    bad_lines: list[IngestError] = []
+    try:
+        articles = load_path(path, run.settings, errors=bad_lines)
+    except IngestError as e:
+        report.failed.append((key, str(e)))
+        articles, complete = list(e.partial or []), False
+    except Exception as e:  # a loader bug must not sink the other files
+        log.debug("loader crashed on %s", key, exc_info=True)
+        report.failed.append((key, f"{key}: cannot load ({type(e).__name__}: {' '.join(str(e).split())})"))
+        return None
+    for e in bad_lines:  # jsonl lines that could not be read: the good lines still go in
+        report.failed.append((key, str(e)))
+        complete = False
+    if not articles:
+        if complete:
+            report.failed.append((key, f"{key}: no articles found"))
+        return None
+    return digest, articles, complete, src
 
 
+def _plan_article(run: _Run, plan: _FilePlan, art: Article, src: dict | None, emit: Callable) -> None:
+    """Decide what one article needs (nothing, a manifest link, a metadata update, or chunks to embed)."""
+    report, store = run.report, run.store
+    art.path, art.collection = plan.key, run.collection
+    h = art.content_hash = text_hash(art.text)
+    if h in run.seen_hash:  # the same text already came from an earlier file or line of this run
+        report.duplicates += 1
+        plan.article_ids.append(run.seen_hash[h])
+        return
+    if art.id in run.claimed:  # another text under the same id in this run: keep both
+        art.id = f"{art.id}~{h[:8]}"
+    old = store.get_article(art.id)
+    if old is not None and old.content_hash == h and old.title == art.title:
+        if (old.source, old.url, old.date, old.author, old.lang, old.collection) != \
+                (art.source, art.url, art.date, art.author, art.lang, art.collection):
+            plan.reuse.append((art, art.id))  # metadata only: keep the stored chunks and vectors
+        elif src is None or art.id not in src["article_ids"]:
+            report.duplicates += 1  # stored already, from another file
+        else:
+            report.unchanged += 1
+        run.seen_hash[h], run.claimed[art.id] = art.id, h
+        plan.article_ids.append(art.id)
+        return
+    stored = store.find_by_content_hash(h)
+    if stored is not None and stored != art.id and stored not in run.claimed:
+        report.duplicates += 1  # stored once, under the id it already has
+        run.seen_hash[h] = stored
+        plan.article_ids.append(stored)
+        return
+    chunks = chunk_article(art, run.settings, run.encoding, art.headings or None)
+    if not chunks:
+        report.failed.append((plan.key, f"{plan.key}: article {art.id!r} has no text after cleaning"))
+        plan.complete = False
+        return
+    pend = _Pending(art, chunks, [embedding_text(art, c) for c in chunks], replaces=old is not None)
+    plan.pending.append(pend)
+    emit(pend)
+    plan.article_ids.append(art.id)
+    run.seen_hash[h], run.claimed[art.id] = art.id, h
+
+
+def _plan(run: _Run, files: list[Path], emit: Callable, stop: threading.Event | None = None) -> list[_FilePlan]:
+    """Read every file and plan it; each article that needs embedding goes to ``emit`` as soon as it is chunked."""
+    plans: list[_FilePlan] = []
+    for n, path in enumerate(files):
+        if stop is not None and stop.is_set():
+            break
+        notify(run.progress, "read", n, len(files), unit="file", message=f"reading {path.name}")
+        loaded = _load_file(run, path)
+        if loaded is None:
+            continue
+        digest, articles, complete, src = loaded
+        plan = _FilePlan(key=str(path), digest=digest, complete=complete)
+        for art in articles:
+            _plan_article(run, plan, art, src, emit)
+        plans.append(plan)
+    notify(run.progress, "read", len(files), len(files), unit="file", message=f"read {len(files)} files")
+    return plans
+
+
+# --------------------------------------------------------------------------------------------------- embed
+def _load_model(run: _Run, rebuild: bool):
+    from articleqa.models.embedder import load_embedder
+    from ingest.embed import embedding_dim
+
+    notify(run.progress, "load-model", 0, 1, message="loading the embedder")
+    model = load_embedder(run.settings)
+    if not rebuild:
+        check_compatible(run.store.meta, run.settings, dim=int(embedding_dim(model)))
+    notify(run.progress, "load-model", 1, 1, message="embedder loaded")
+    return model
+
+
+def _plan_and_embed(run: _Run, files: list[Path], rebuild: bool, overlap: bool) -> list[_FilePlan]:
+    """The plan phase in a background thread (or first, without ``overlap``) feeding the embed phase here."""
+    from articleqa.models.device import plan_device
+    from ingest.embed import EmbedStage
+
+    dev = plan_device(run.settings)
+    budget = run.settings.models.embed_batch_tokens if dev.device == "cpu" else None
+    stage = EmbedStage(dev.batch_size, budget, run.progress)
+    result: dict[str, Any] = {}
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            result["plans"] = _plan(run, files, stage.put, stop)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the calling thread
+            result["error"] = e
+        finally:
+            stage.close()
+
+    worker = threading.Thread(target=produce, name="articleqa-ingest-plan", daemon=True)
+    try:
+        if overlap:
+            worker.start()
+        else:
+            produce()
+        stage.run(lambda: _load_model(run, rebuild), stop)
+    finally:
+        stop.set()
+        if overlap:
+            worker.join()
+        stage.finish()
+    if "error" in result:
+        raise result["error"]
+    run.report.embed_seconds = stage.seconds
+    return result.get("plans", [])
+
+
+# --------------------------------------------------------------------------------------------------- write
+def _write(run: _Run, plans: list[_FilePlan]) -> bool:
+    """Store every planned article and manifest entry (inside the run's transaction); True if anything changed."""
+    store, report = run.store, run.report
+    notify(run.progress, "write", 0, len(plans), unit="file", message="writing the index")
+    changed = False
+    for plan in plans:
+        src = store.get_source(plan.key)
+        for pend in plan.pending:
+            store.add(pend.article, pend.chunks, pend.vectors)
+            report.chunks += len(pend.chunks)
+            report.updated += pend.replaces
+            report.added += not pend.replaces
+        for art, old_id in plan.reuse:
+            chunks = store.chunks_of(old_id)
+            store.add(art, chunks, store.get_vectors([c.id for c in chunks]))
+            report.updated += 1
+        before = list(src["article_ids"]) if src else []
+        store.set_source(plan.key, plan.digest if plan.complete else "", plan.article_ids, complete=plan.complete)
+        changed = True
+        gone = store.delete_orphans([a for a in before if a not in set(plan.article_ids)])
+        # Ids of page/text articles are hashes of their text, so an edited file yields a new id: from the
+        # file's point of view that is its article updated, not one added and one deleted.
+        paired = min(sum(1 for pend in plan.pending if not pend.replaces), len(gone))
+        report.added -= paired
+        report.updated += paired
+        report.deleted += len(gone) - paired
+    return changed
+
+
+def _prune(run: _Run) -> bool:
+    changed = False
+    for src in run.store.list_sources():
+        if not Path(src["path"]).exists():
+            run.store.delete_source(src["path"])
+            run.report.deleted += len(run.store.delete_orphans(src["article_ids"]))
+            changed = True
+    return changed
+
+
+# ----------------------------------------------------------------------------------------------------- run
 def ingest_paths(
     paths: Sequence[str | Path] | str | Path,
     index_dir: str | Path | None = None,
@@ -147,20 +347,26 @@ def ingest_paths(
     progress: Progress | None = None,
     prune: bool = False,
     rebuild: bool = False,
+    workers: int | None = None,
+    on_commit: Callable[[Any], None] | None = None,
     collection: str | None = None,
 ) -> IngestReport:
     """Ingest files/directories into the index at ``index_dir`` (default ``settings.index_dir``).
 
-    Raises IndexMismatch (index built with another embedder/chunking; nothing changed) and StoreError (the index
-    cannot be opened or is being written by another process). Bad input files do not raise: they are listed in
-    ``report.failed``. Articles go into ``collection`` (default ``settings.store.collection``); an unchanged file
-    ingested into another collection moves its articles there (no re-embedding)."""
+    ``workers``: cores for the embedder (None: ``models.embed_threads``; 0: all; 1 also plans and embeds in turn).
+    ``on_commit(store)`` runs after a commit that changed the index, with the store still open (the CLI builds
+    the keyword index there). Raises IndexMismatch (index built with another embedder/chunking; nothing changed)
+    and StoreError (the index cannot be opened or is being written by another process). Bad input files do not
+    raise: they are listed in ``report.failed``. Articles go into ``collection`` (default
+    ``settings.store.collection``); an unchanged file ingested into another collection moves its articles there
+    (no re-embedding)."""
     from articleqa.models.tokenizer import get_encoding
     from articleqa.settings import load_settings
     from articleqa.store import open_store
-    from ingest.loaders import load_path
 
     settings = settings or load_settings()
+    if workers is not None:
+        settings = settings.with_overrides({"models.embed_threads": int(workers)})
     if isinstance(paths, (str, Path)):
         paths = [paths]
     index_dir = Path(index_dir if index_dir is not None else settings.index_dir).expanduser()
@@ -168,156 +374,29 @@ def ingest_paths(
     report = IngestReport(index_dir=str(index_dir))
     files = _expand(paths, report)
     report.files = len(files)
-    encoding = get_encoding(settings)
-    collection = collection or settings.store.collection
-
     with open_store(index_dir, settings, create=True) as store:
         store.begin()  # take the writer role now: a concurrent ingest fails before any work
-        changed = False
         if rebuild:
             store.clear()
-            changed = True
         else:
             check_compatible(store.meta, settings)
-
-        # ---- 1. read, compare with the manifest, chunk what is new
-        plans: list[_FilePlan] = []
-        seen_hash: dict[str, str] = {}  # content hash -> article id, for every article met in this run
-        claimed: dict[str, str] = {}  # article id -> content hash it holds after this run
-        for n, path in enumerate(files):
-            key = str(path)
-            _notify(progress, n, len(files), f"reading {path.name}")
-            try:
-                digest = file_hash(path)
-            except OSError as e:
-                report.failed.append((key, f"{key}: cannot read ({e.strerror or e})"))
-                continue
-            src = store.get_source(key)
-            if src and src["complete"] and src["file_hash"] == digest and _in_collection(store, src, collection):
-                report.unchanged += len(src["article_ids"])
-                continue
-            complete = True
-            bad_lines: list[IngestError] = []
-            try:
-                articles = load_path(path, settings, errors=bad_lines)
-            except IngestError as e:
-                report.failed.append((key, str(e)))
-                articles, complete = list(e.partial or []), False
-            except Exception as e:  # a loader bug must not sink the other files
-                log.debug("loader crashed on %s", key, exc_info=True)
-                report.failed.append((key, f"{key}: cannot load ({type(e).__name__}: {' '.join(str(e).split())})"))
-                continue
-            for e in bad_lines:  # jsonl lines that could not be read: the good lines still go in
-                report.failed.append((key, str(e)))
-                complete = False
-            if not articles:
-                if complete:
-                    report.failed.append((key, f"{key}: no articles found"))
-                continue
-            plan = _FilePlan(key=key, digest=digest, complete=complete)
-            for art in articles:
-                art.path, art.collection = key, collection
-                h = art.content_hash = text_hash(art.text)
-                if h in seen_hash:  # the same text already came from an earlier file or line of this run
-                    report.duplicates += 1
-                    plan.article_ids.append(seen_hash[h])
-                    continue
-                if art.id in claimed:  # another text under the same id in this run: keep both
-                    art.id = f"{art.id}~{h[:8]}"
-                old = store.get_article(art.id)
-                if old is not None and old.content_hash == h and old.title == art.title:
-                    if (old.source, old.url, old.date, old.author, old.lang, old.collection) != \
-                            (art.source, art.url, art.date, art.author, art.lang, art.collection):
-                        plan.reuse.append((art, art.id))  # metadata only: keep the stored chunks and vectors
-                    elif src is None or art.id not in src["article_ids"]:
-                        report.duplicates += 1  # stored already, from another file
-                    else:
-                        report.unchanged += 1
-                    seen_hash[h], claimed[art.id] = art.id, h
-                    plan.article_ids.append(art.id)
-                    continue
-                stored = store.find_by_content_hash(h)
-                if stored is not None and stored != art.id and stored not in claimed:
-                    report.duplicates += 1  # stored once, under the id it already has
-                    seen_hash[h] = stored
-                    plan.article_ids.append(stored)
-                    continue
-                chunks = chunk_article(art, settings, encoding, art.headings or None)
-                if not chunks:
-                    report.failed.append((key, f"{key}: article {art.id!r} has no text after cleaning"))
-                    plan.complete = False
-                    continue
-                texts = [embedding_text(art, c) for c in chunks]
-                plan.pending.append(_Pending(art, chunks, texts, replaces=old is not None))
-                plan.article_ids.append(art.id)
-                seen_hash[h], claimed[art.id] = art.id, h
-            plans.append(plan)
-        _notify(progress, len(files), len(files), f"read {len(files)} files")
-
-        # ---- 2. embed everything new in one length-sorted pass
-        all_texts = [t for p in plans for a in p.pending for t in a.texts]
-        vectors = None
-        if all_texts:
-            from articleqa.models.embedder import load_embedder
-            from ingest.embed import embed_texts, embedding_dim
-
-            _notify(progress, 0, len(all_texts), "loading the embedder")
-            model = load_embedder(settings)
-            dim = int(embedding_dim(model))
-            if not rebuild:
-                check_compatible(store.meta, settings, dim=dim)
-            t_embed = time.monotonic()
-            vectors = embed_texts(model, all_texts, settings.models.embed_batch_size, progress=progress)
-            report.embed_seconds = time.monotonic() - t_embed
-
-        # ---- 3. write (inside the store transaction)
-        _notify(progress, 0, 1, "writing the index")
-        offset = 0
-        for plan in plans:
-            src = store.get_source(plan.key)
-            for pend in plan.pending:
-                n = len(pend.chunks)
-                store.add(pend.article, pend.chunks, vectors[offset : offset + n])
-                offset += n
-                report.chunks += n
-                if pend.replaces:
-                    report.updated += 1
-                else:
-                    report.added += 1
-                changed = True
-            for art, old_id in plan.reuse:
-                chunks = store.chunks_of(old_id)
-                store.add(art, chunks, store.get_vectors([c.id for c in chunks]))
-                report.updated += 1
-                changed = True
-            before = list(src["article_ids"]) if src else []
-            store.set_source(plan.key, plan.digest if plan.complete else "", plan.article_ids, complete=plan.complete)
-            changed = True
-            gone = store.delete_orphans([a for a in before if a not in set(plan.article_ids)])
-            # Ids of page/text articles are hashes of their text, so an edited file yields a new id: from the
-            # file's point of view that is its article updated, not one added and one deleted.
-            added_here = sum(1 for pend in plan.pending if not pend.replaces)
-            paired = min(added_here, len(gone))
-            report.added -= paired
-            report.updated += paired
-            report.deleted += len(gone) - paired
-
-        if prune:
-            for src in store.list_sources():
-                if not Path(src["path"]).exists():
-                    store.delete_source(src["path"])
-                    report.deleted += len(store.delete_orphans(src["article_ids"]))
-                    changed = True
-
+        run = _Run(store, settings, report, progress, get_encoding(settings),
+                   collection or settings.store.collection)
+        plans = _plan_and_embed(run, files, rebuild, overlap=settings.models.embed_threads != 1)
+        changed = _write(run, plans) | (_prune(run) if prune else False) | rebuild
         if changed:
-            meta = dict(index_identity(settings))
-            store.set_meta(meta)
+            store.set_meta(dict(index_identity(settings)))
             store.commit()
+            if on_commit is not None:
+                try:
+                    on_commit(store)
+                except Exception as e:  # the ingest is committed; a failed extra (a cache) must not undo that
+                    log.warning("after the commit: %s: %s", type(e).__name__, e)
         else:
             store.rollback()
         m = store.meta
         report.total_articles = int(m.get("n_articles", 0))
         report.total_chunks = int(m.get("n_chunks", 0))
     report.seconds = time.monotonic() - t0
-    _notify(progress, 1, 1, f"done: {report.summary()}")
+    notify(progress, "done", 1, 1, message=f"done: {report.summary()}")
     return report

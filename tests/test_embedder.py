@@ -84,7 +84,8 @@ def _seed_questions() -> list[str]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
-    yield Settings(cache=cache)
+    # the converted sentence-transformers folder through torch (the ONNX backends: tests/test_embedder_onnx.py)
+    yield Settings(cache=cache).with_overrides({"models.embed_backend": "torch"})
     shutil.rmtree(cache, ignore_errors=True)  # 480 MB; pytest would keep it for three runs
 
 
@@ -262,7 +263,7 @@ def test_q4_0_block_layout():
 
 def test_truncated_or_corrupt_cache_is_rebuilt(settings, model, scratch):
     # Work on a copy of the converted folder so the module's model stays intact.
-    copy = Settings(cache=scratch)
+    copy = Settings(cache=scratch).with_overrides({"models.embed_backend": "torch"})
     shutil.copytree(settings.cache_dir / "models", scratch / "models")
     folder = embedder.embedder_dir(copy)
     weights = folder / "model.safetensors"

@@ -62,7 +62,7 @@ def test_truncated_file_is_rebuilt(settings, built):
         fh.truncate(gen.GGUF_SIZE // 3)
     assert gen.generator_status(settings)["ready"] is False
     seen = []
-    path = gen.prepare_generator(settings, progress=lambda label, done, total: seen.append((label, done, total)))
+    path = gen.prepare_generator(settings, progress=lambda e: seen.append((e.stage, e.done, e.total)))
     assert path.stat().st_size == gen.GGUF_SIZE
     assert sha256_file(path) == gen.GGUF_SHA256
     assert seen and seen[-1][1] == seen[-1][2] == gen.GGUF_SIZE and seen[-1][0].startswith("join")
@@ -82,7 +82,7 @@ def test_same_size_corruption_with_new_mtime_is_rehashed_and_rebuilt(settings, b
     status = gen.generator_status(settings)
     assert status["ready"] is False and "verif" in status["detail"]
     labels = []
-    gen.prepare_generator(settings, progress=lambda label, done, total: labels.append(label))
+    gen.prepare_generator(settings, progress=lambda e: labels.append(e.stage))
     assert any(lbl.startswith("verify") for lbl in labels) and any(lbl.startswith("join") for lbl in labels)
     assert sha256_file(built) == gen.GGUF_SHA256
 

@@ -10,6 +10,7 @@ import pytest
 
 import articleqa.models.embedder as embedder_mod
 from interfaces.cli import main as cli_main
+from articleqa.progress import ProgressEvent
 from articleqa.settings import Settings
 from articleqa.store import open_store
 from ingest import IndexMismatch, ingest_paths
@@ -264,9 +265,11 @@ def test_progress_callback(tmp_path, settings):
     docs.mkdir()
     write_jsonl(docs / "a.jsonl", drcd_articles(2, paragraphs=1))
     calls = []
-    report = ingest_paths([docs], tmp_path / "index", settings, progress=lambda d, t, m: calls.append((d, t, m)))
+    report = ingest_paths([docs], tmp_path / "index", settings, progress=calls.append)
     assert report.ok and report.chunks > 0
-    embedding = [c for c in calls if c[2].startswith("embedding")]
-    assert embedding and embedding[-1][0] == embedding[-1][1] == report.chunks
-    assert "chunks/s" in embedding[-1][2]
-    assert calls[-1][2].startswith("done:")
+    assert all(isinstance(e, ProgressEvent) for e in calls)
+    embedding = [e for e in calls if e.stage == "embed"]
+    assert embedding and embedding[-1].done == embedding[-1].total == report.chunks
+    assert embedding[-1].unit == "chunk" and "chunks/s" in embedding[-1].message
+    assert [e.stage for e in calls if e.stage == "read"] and calls[-1].stage == "done"
+    assert calls[-1].message.startswith("done:")

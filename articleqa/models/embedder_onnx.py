@@ -1,28 +1,20 @@
-"""The embedder's optional ONNX Runtime int8 backend (``settings.models.embed_backend = "onnx-int8"``).
+"""The embedder on ONNX Runtime, without torch: ``settings.models.embed_backend = "onnx-int8"`` or ``"onnx-fp32"``.
 
-``prepare_onnx_int8(settings, src)`` turns the prepared sentence-transformers folder ``src`` (from
-``embedder.prepare_embedder``, which calls in here, so this module does not import it) into
-``<cache>/models/<folder>-onnx-int8/model_int8.onnx``, offline and atomically:
+``prepare_onnx(settings)`` writes ``<cache>/models/<folder>-onnx-<precision>/model.onnx`` from the prepared
+sentence-transformers folder (``embedder.prepare_embedder``): the graph is written directly from the safetensors
+weights by ``onnx_graph.build_model`` (numpy + onnx; no torch export, no optimizer pass, no quantization tool),
+which takes seconds instead of the minutes ``torch.onnx.export`` + ``quantize_dynamic`` took. The folder is
+written atomically with a manifest (converter version, the source weights' sha256, the file's size and sha256);
+a folder made from other weights, by another converter version, truncated or edited is rebuilt. A stamp of the
+verified file's size and mtime spares re-hashing on every start.
 
-1. export the BertModel (token embeddings, dynamic batch and sequence axes) with ``torch.onnx.export``;
-2. fuse attention / layer norm / GELU with onnxruntime's transformer optimizer (model type ``bert``);
-3. quantize dynamically to int8 (``onnxruntime.quantization.quantize_dynamic``: int8 weights per channel,
-   activations quantized at run time, which suits AVX2 / AVX512-VNNI CPUs).
+``OnnxEmbedder`` is what ``load_embedder`` returns for these backends: ``tokenizers`` (Rust) for the tokenizer
+from the folder's ``tokenizer.json``, an ONNX Runtime session, and ``encode()`` / ``prompts`` /
+``get_embedding_dimension()`` shaped like sentence-transformers', so ``embed_passages`` and ``embed_query`` treat
+both alike. Neither this module nor the session imports torch, transformers or sentence-transformers.
 
-The folder carries a manifest naming the source weights' sha256 and the converter version: a folder made from
-other weights, by an older converter or left truncated is rebuilt.
-
-``use_onnx_int8(model, settings, src)`` then swaps the transformer inside a loaded ``SentenceTransformer`` for an
-ONNX Runtime session. Tokenisation, the ``query: ``/``passage: `` prompts, length-sorted batching, mean pooling
-and normalisation stay sentence-transformers' own, so callers (``embed_passages``, ``embed_query``, LangChain
-wrappers) see the same object type.
-
-Why not ``SentenceTransformer(folder, backend="onnx")``: that path needs ``optimum-onnx``, whose only release
-(0.1.0) requires ``transformers<4.58`` and fails to import with the transformers 5.x that sentence-transformers 6
-needs. onnxruntime and onnx alone have no such pin.
-
-onnxruntime and onnx are optional (the ``bench`` extra): they are imported lazily, and a missing one is a
-``ModelError`` that says what to install.
+Only BERT-architecture models with mean pooling (the default e5 model and its kin) can take this path; others
+get a ``ModelError`` that says to use ``embed_backend = "torch"``.
 """
 from __future__ import annotations
 
@@ -30,18 +22,20 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Sequence
+
+import numpy as np
 
 from articleqa.models.files import ModelError, atomic_dir, read_manifest, sha256_file
 from articleqa.settings import Settings
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
-
-ONNX_FILE = "model_int8.onnx"
+ONNX_FILE = "model.onnx"
+DATA_FILE = "model.onnx.data"  # the weights, beside the graph: ONNX Runtime memory-maps them (0.2 s, not 2 s)
 MANIFEST = "articleqa-onnx-manifest.json"
-CONVERTER_VERSION = 1  # bump when the export or the quantisation changes: cached folders are rebuilt
-OPSET = 17
+STAMP = ".articleqa-verified.json"
+CONVERTER_VERSION = 3  # 3: weights in model.onnx.data; 2: graph written from the weights; 1: torch.onnx.export
+PRECISIONS = {"onnx-int8": "int8", "onnx-fp32": "fp32"}
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 _lock = threading.Lock()
 
@@ -52,15 +46,22 @@ def _require() -> tuple[Any, Any]:
         import onnxruntime
     except ImportError as e:
         raise ModelError(
-            f"embed_backend 'onnx-int8' needs the optional packages onnxruntime and onnx ({e.name} is missing): "
+            f"embed_backend 'onnx-int8' / 'onnx-fp32' need the packages onnxruntime and onnx ({e.name} is missing): "
             "pip install onnxruntime onnx  (or set models.embed_backend = \"torch\")"
         ) from e
     return onnx, onnxruntime
 
 
-def onnx_dir(settings: Settings, src: Path) -> Path:
-    """Where the int8 export of the model folder ``src`` lives (in the model cache, named after it)."""
-    return settings.cache_dir / "models" / f"{src.name}-onnx-int8"
+def _precision(settings: Settings) -> str:
+    backend = settings.models.embed_backend
+    if backend not in PRECISIONS:
+        raise ModelError(f"embed_backend {backend!r} is not an ONNX backend ({', '.join(PRECISIONS)})")
+    return PRECISIONS[backend]
+
+
+def onnx_dir(settings: Settings, source: Path) -> Path:
+    """Where the ONNX graph of the configured backend, built from the converted folder ``source``, lives."""
+    return settings.cache_dir / "models" / f"{source.name}-onnx-{_precision(settings)}"
 
 
 def _source_identity(folder: Path) -> str:
@@ -71,14 +72,13 @@ def _source_identity(folder: Path) -> str:
             return json.loads(manifest.read_text(encoding="utf-8"))["files"]["model.safetensors"]["sha256"]
         except (KeyError, ValueError):
             pass
-    for name in ("model.safetensors", "pytorch_model.bin"):
-        if (folder / name).exists():
-            return sha256_file(folder / name)
-    raise ModelError(f"{folder}: no model.safetensors or pytorch_model.bin to export to ONNX")
+    if (folder / "model.safetensors").exists():
+        return sha256_file(folder / "model.safetensors")
+    raise ModelError(f"{folder}: no model.safetensors to build the ONNX graph from (use embed_backend \"torch\")")
 
 
-def _check(out: Path, source_sha: str) -> str | None:
-    """None when ``out`` holds a complete export of ``source_sha``; otherwise what is wrong."""
+def _check(out: Path, source_sha: str, full: bool = True) -> str | None:
+    """None when ``out`` holds a complete graph built from ``source_sha``; otherwise what is wrong."""
     m, problem = read_manifest(out / MANIFEST)
     if m is None:
         return problem
@@ -86,129 +86,206 @@ def _check(out: Path, source_sha: str) -> str | None:
         return f"made by converter {m.get('converter')}, this is {CONVERTER_VERSION}"
     if m.get("source_sha256") != source_sha:
         return "made from other weights"
-    f = out / ONNX_FILE
-    if not f.exists() or f.stat().st_size != m.get("size"):
-        return f"{ONNX_FILE} is missing or truncated"
+    files = m.get("files") or {}
+    stats = {}
+    for name in (ONNX_FILE, DATA_FILE):
+        try:
+            stats[name] = (out / name).stat()
+        except OSError:
+            return f"{name} is missing"
+        if stats[name].st_size != files.get(name, {}).get("size"):
+            return f"{name} is truncated ({stats[name].st_size} of {files.get(name, {}).get('size')} bytes)"
+    if not full:
+        return None
+    stamp = {name: [st.st_size, st.st_mtime_ns] for name, st in stats.items()}
+    try:
+        if json.loads((out / STAMP).read_text()) == stamp:
+            return None
+    except (OSError, ValueError):
+        pass
+    for name in stats:
+        if sha256_file(out / name) != files[name].get("sha256"):
+            return f"{name} does not match its sha256"
+    try:
+        (out / STAMP).write_text(json.dumps(stamp))
+    except OSError:
+        pass  # a read-only cache: verified all the same
     return None
 
 
-def prepare_onnx_int8(settings: Settings, src: Path) -> Path:
-    """Path of the int8 ONNX model for the prepared model folder ``src``, exporting and quantising it first if
-    needed.
+def _read_source(src: Path) -> tuple[dict, dict]:
+    """(weights, config) of a BERT sentence-transformers folder, refusing what the graph cannot express."""
+    from safetensors.numpy import load_file
 
-    Offline (the model folder is local; nothing is downloaded), idempotent and atomic: the folder appears whole
-    or not at all."""
+    try:
+        config = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelError(f"{src / 'config.json'}: cannot read ({e})") from e
+    if config.get("model_type") != "bert":
+        raise ModelError(f"{src}: model type {config.get('model_type')!r}; the ONNX backends support BERT models "
+                         "only (set models.embed_backend = \"torch\")")
+    pooling = src / "1_Pooling" / "config.json"
+    if pooling.exists() and not json.loads(pooling.read_text(encoding="utf-8")).get("pooling_mode_mean_tokens"):
+        raise ModelError(f"{pooling}: only mean pooling is supported by the ONNX backends (use \"torch\")")
+    return load_file(str(src / "model.safetensors")), config
+
+
+def prepare_onnx(settings: Settings, src: Path, progress=None) -> Path:
+    """Path of the ONNX graph of the configured backend built from ``src`` (the prepared sentence-transformers
+    folder, from `articleqa.models.embedder.prepare_embedder`), building it first if needed (seconds).
+
+    Offline, idempotent and atomic: the folder appears whole or not at all."""
+    from articleqa.progress import notify
+
+    precision = _precision(settings)
     _require()
     out = onnx_dir(settings, src)
     source_sha = _source_identity(src)
     with _lock:
         if _check(out, source_sha) is None:
             return out / ONNX_FILE
-        with atomic_dir(out) as tmp:
-            info = _export_and_quantize(src, tmp)
-            size = (tmp / ONNX_FILE).stat().st_size
-            manifest = {"converter": CONVERTER_VERSION, "source": str(src), "source_sha256": source_sha,
-                        "size": size, "sha256": sha256_file(tmp / ONNX_FILE), **info}
-            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            os.chmod(tmp, 0o755)
+        label = f"embedder onnx-{precision}"
+        notify(progress, label, 0, 2, unit="step")
+        _build(src, out, source_sha, precision)
+        notify(progress, label, 2, 2, unit="step")
         problem = _check(out, source_sha)
         if problem is not None:  # pragma: no cover - would be a converter bug
-            raise ModelError(f"{out}: fresh ONNX export fails its own manifest: {problem}")
+            raise ModelError(f"{out}: fresh ONNX graph fails its own manifest: {problem}")
     return out / ONNX_FILE
 
 
-def _export_and_quantize(src: Path, tmp: Path) -> dict:
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-    from transformers import AutoConfig, AutoModel
+def _build(src: Path, out: Path, source_sha: str, precision: str) -> None:
+    import onnx
 
-    onnx, ort = _require()
-    config = AutoConfig.from_pretrained(str(src), local_files_only=True)
-    model = AutoModel.from_pretrained(str(src), local_files_only=True, attn_implementation="eager")
-    model.eval()
+    from articleqa.models.onnx_graph import build_model
 
-    class _TokenEmbeddings(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-
-    fp32 = tmp / "model_fp32.onnx"
-    ids = torch.tensor([[0, 1000, 2000, 3000, 2], [0, 1500, 2, 1, 1]], dtype=torch.long)
-    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], dtype=torch.long)
-    with torch.no_grad():
-        torch.onnx.export(
-            _TokenEmbeddings(model), (ids, mask), str(fp32), dynamo=False, opset_version=OPSET,
-            input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "token_embeddings": {0: "batch", 1: "seq"}},
-        )
-    del model
-    fused = tmp / "model_fused.onnx"
-    opt = optimize_model(str(fp32), model_type="bert", num_heads=int(config.num_attention_heads),
-                         hidden_size=int(config.hidden_size), opt_level=1)
-    opt.save_model_to_file(str(fused))
-    fused_ops = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
-    quantize_dynamic(str(fused), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Attention"],
-                     # the fused Attention op (com.microsoft) defeats ONNX shape inference: its outputs are float
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    fp32.unlink()
-    fused.unlink()
-    for extra in tmp.glob("*.data"):  # external-data side files of the intermediate models
-        extra.unlink()
-    return {"opset": OPSET, "onnxruntime": ort.__version__, "onnx": onnx.__version__,
-            "quantization": "dynamic int8, per-channel weights, MatMul+Attention", "fused": fused_ops}
+    weights, config = _read_source(src)
+    model = build_model(weights, config, precision)
+    del weights
+    with atomic_dir(out) as tmp:
+        onnx.save_model(model, str(tmp / ONNX_FILE), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=DATA_FILE, size_threshold=1024)
+        del model
+        files = {}
+        for name in (ONNX_FILE, DATA_FILE):
+            os.chmod(tmp / name, 0o644)
+            files[name] = {"size": (tmp / name).stat().st_size, "sha256": sha256_file(tmp / name)}
+        manifest = {"converter": CONVERTER_VERSION, "source": str(src), "source_sha256": source_sha,
+                    "precision": precision, "files": files, "onnx": onnx.__version__}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        stamp = {name: [(tmp / name).stat().st_size, (tmp / name).stat().st_mtime_ns] for name in files}
+        (tmp / STAMP).write_text(json.dumps(stamp))
+        os.chmod(tmp, 0o755)
 
 
-def _ort_module(path: Path, config, threads: int):
-    """An nn.Module that stands in for the HF model inside sentence-transformers' Transformer: same call and
-    output (``last_hidden_state``), ONNX Runtime inside."""
-    import numpy as np
-    import onnxruntime as ort
-    import torch
-    from transformers.modeling_outputs import BaseModelOutput
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = max(1, threads)
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Idle worker threads sleep instead of spinning: on a small shared CPU spinning steals the other jobs' time.
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-
-    class OrtTokenEmbeddings(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.config = config
-            self.session = session
-            self.onnx_path = str(path)
-
-        def forward(self, input_ids=None, attention_mask=None, **_: Any):
-            if attention_mask is None:
-                attention_mask = torch.ones_like(input_ids)
-            feed = {"input_ids": input_ids.cpu().numpy().astype(np.int64),
-                    "attention_mask": attention_mask.cpu().numpy().astype(np.int64)}
-            (tokens,) = self.session.run(["token_embeddings"], feed)
-            return BaseModelOutput(last_hidden_state=torch.from_numpy(tokens))
-
-    return OrtTokenEmbeddings()
+# ------------------------------------------------------------------------------------------------- runtime
+def _folder_json(src: Path, name: str) -> dict:
+    try:
+        return json.loads((src / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def use_onnx_int8(model: "SentenceTransformer", settings: Settings, src: Path) -> "SentenceTransformer":
-    """Swap ``model``'s transformer (loaded from ``src``) for the int8 ONNX Runtime session (in place); returns
-    ``model``."""
-    path = prepare_onnx_int8(settings, src)
-    first = model[0]
-    inner = getattr(first, "model", None) or getattr(first, "auto_model", None)
-    if inner is None or not hasattr(inner, "config"):
-        raise ModelError(f"{path}: cannot attach the ONNX backend to a {type(first).__name__} module")
-    threads = settings.models.n_threads or (os.cpu_count() or 1)
-    first.model = _ort_module(path, inner.config, threads)
-    return model
+class OnnxEmbedder:
+    """A sentence encoder on an ONNX Runtime session, shaped like the parts of ``SentenceTransformer`` we use."""
+
+    def __init__(self, onnx_path: Path, source: Path, threads: int, backend: str) -> None:
+        self.backend = backend
+        self.onnx_path = str(onnx_path)
+        config = _folder_json(source, "config.json")
+        self.dim = int(config.get("hidden_size", 0))
+        self.pad_id = int(config.get("pad_token_id") or 0)
+        self.max_seq_length = int(_folder_json(source, "sentence_bert_config.json").get("max_seq_length") or 512)
+        prompts = _folder_json(source, "config_sentence_transformers.json").get("prompts") or {}
+        self.prompts = dict(prompts) or (dict(E5_PROMPTS) if "e5" in source.name.lower() else {})
+        # The tokenizer (250k pieces: a second or more) and the session load in the background, so that a CLI
+        # start goes on with the index and the rest while they do; the first encode() waits for them.
+        self._parts: dict[str, Any] = {}
+        self._loader = threading.Thread(target=self._load, args=(source, threads), name="articleqa-onnx-load",
+                                        daemon=True)
+        self._loader.start()
+
+    def _load(self, source: Path, threads: int) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(self.max_seq_length)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = max(1, int(threads))
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3  # errors only: ORT's shape-merge warnings are noise on every start
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle worker threads sleep instead of spinning: spinning steals a small shared CPU from other jobs.
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(self.onnx_path, sess_options=opts, providers=["CPUExecutionProvider"])
+            self._parts.update(tokenizer=tokenizer, session=session)
+        except BaseException as e:  # noqa: BLE001 - raised again where the model is used
+            self._parts["error"] = e
+
+    def _part(self, name: str) -> Any:
+        self._loader.join()
+        if "error" in self._parts:
+            raise ModelError(f"{self.onnx_path}: cannot load ({self._parts['error']})") from self._parts["error"]
+        return self._parts[name]
+
+    @property
+    def tokenizer(self):
+        return self._part("tokenizer")
+
+    @property
+    def session(self):
+        return self._part("session")
+
+    def get_embedding_dimension(self) -> int:
+        return self.dim
+
+    def token_counts(self, texts: Sequence[str], prompt: str = "") -> list[int]:
+        """Tokens per text as the model will see it (prompt, special tokens, truncation)."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch([prompt + t for t in texts])]
+
+    def encode(self, sentences: str | Sequence[str], batch_size: int = 32, normalize_embeddings: bool = True,
+               convert_to_numpy: bool = True, show_progress_bar: bool = False, prompt_name: str | None = None,
+               prompt: str | None = None, **_: Any) -> np.ndarray:
+        """L2-normalised float32 vectors, [n, dim] (or [dim] for one string), in the input order."""
+        if isinstance(sentences, str):
+            return self.encode([sentences], batch_size, prompt_name=prompt_name, prompt=prompt)[0]
+        prefix = prompt if prompt is not None else self.prompts.get(prompt_name or "", "")
+        encodings = self.tokenizer.encode_batch([prefix + str(s) for s in sentences])
+        out = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
+        step = max(1, int(batch_size))
+        for lo in range(0, len(order), step):
+            idx = order[lo : lo + step]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            (vecs,) = self.session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})
+            out[idx] = vecs
+        return out
 
 
-__all__ = ["prepare_onnx_int8", "use_onnx_int8", "onnx_dir", "ONNX_FILE"]
+_models: dict[str, OnnxEmbedder] = {}
+
+
+def load_onnx_embedder(settings: Settings, src: Path) -> OnnxEmbedder:
+    """The configured embedder on ONNX Runtime (graph built from the prepared folder ``src`` on first use), loaded
+    once per process."""
+    path = prepare_onnx(settings, src)
+    threads = settings.models.embed_threads or (os.cpu_count() or 1)
+    key = f"{path}|{threads}"
+    with _lock:
+        model = _models.get(key)
+        if model is None:
+            model = _models[key] = OnnxEmbedder(path, src, threads,
+                                                settings.models.embed_backend)
+        return model
+
+
+__all__ = ["OnnxEmbedder", "prepare_onnx", "load_onnx_embedder", "onnx_dir", "ONNX_FILE"]

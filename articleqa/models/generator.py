@@ -22,13 +22,11 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from articleqa.models.files import ModelError, atomic_path, package_file, sha256_file
+from articleqa.progress import Progress, notify  # units: bytes here
 from articleqa.settings import DEFAULT_GENERATOR, Settings
-
-# progress(label, done, total): units are bytes here.
-Progress = Callable[[str, int, int], None]
 
 GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 1_117_320_768
@@ -177,7 +175,7 @@ def _hash_with_progress(path: Path, progress: Progress | None, label: str) -> st
         while block := fh.read(_COPY_BLOCK):
             h.update(block)
             done += len(block)
-            progress(label, done, GGUF_SIZE)
+            notify(progress, label, done, GGUF_SIZE, unit="B")
     return h.hexdigest()
 
 
@@ -204,8 +202,7 @@ def _build(target: Path, progress: Progress | None) -> None:
                         out.write(block)
                         h.update(block)
                         done += len(block)
-                        if progress:
-                            progress(label, done, GGUF_SIZE)
+                        notify(progress, label, done, GGUF_SIZE, unit="B")
             out.flush()
             os.fsync(out.fileno())
         got = h.hexdigest()

@@ -2,16 +2,15 @@
 
 Each row of ``all_status`` is a dict with: name, kind, source (the data package), path, size (bytes), ready (bool),
 detail (why not ready, or a note). ``prepare_all`` makes each one ready, reporting progress as
-``progress(label, done, total)``.
+``progress(event)`` (`articleqa.progress.ProgressEvent`, one bar per ``event.stage``).
 """
 from __future__ import annotations
 
 import inspect
 from typing import Any, Callable
 
+from articleqa.progress import Progress
 from articleqa.settings import Settings
-
-Progress = Callable[[str, int, int], None]
 
 
 def _embedder():
@@ -63,7 +62,7 @@ def prepare_all(settings: Settings, progress: Progress | None = None) -> dict[st
 
     results: dict[str, Any] = {}
     for kind, fn in (
-        ("embedder", lambda s, progress=None: _call_prepare(_embedder().prepare_embedder, s, progress)),
+        ("embedder", lambda s, progress=None: _call_prepare(_embedder().prepare_model, s, progress)),
         ("generator", prepare_generator),
         ("tokenizer", lambda s, progress=None: prepare_tiktoken(s)),
     ):

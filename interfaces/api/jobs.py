@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from articleqa.progress import ProgressEvent
+
 
 @dataclass
 class Job:
@@ -71,8 +73,8 @@ class JobQueue:
     def _run(self, job: Job, folder: Path, ingest) -> None:
         job.state = "running"
 
-        def progress(done: int, total: int, message: str = "") -> None:
-            job.done, job.total, job.message = done, total, message
+        def progress(event: ProgressEvent) -> None:
+            job.done, job.total, job.message = event.done, event.total, event.text
 
         try:
             report = ingest(sorted(folder.iterdir()), progress)

@@ -25,27 +25,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rebuild", action="store_true",
                    help="start a fresh index (e.g. after changing the embedder or chunking settings); the old one "
                         "stays until the new one is committed")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="CPU cores for embedding (default: all; 1 also reads and embeds in turn)")
     p.set_defaults(func=run)
 
 
 class _LineProgress:
-    """progress(done, total, message) -> a stderr line when the step changes or every few seconds."""
+    """progress(event) -> a stderr line when the stage changes or every few seconds."""
 
     def __init__(self, every: float = 5.0) -> None:
         self.every = every
         self.last = 0.0
-        self.step = ""
+        self.stage = ""
 
-    def __call__(self, done: int, total: int, message: str) -> None:
+    def __call__(self, event) -> None:
         import time
 
-        step = message.split(":", 1)[0].split(" ", 1)[0]
-        if step == "done":  # the summary is printed on stdout at the end
+        if event.stage == "done":  # the summary is printed on stdout at the end
             return
         now = time.monotonic()
-        if step != self.step or now - self.last >= self.every or done >= total:
-            self.step, self.last = step, now
-            print(message, file=sys.stderr, flush=True)
+        if event.stage != self.stage or now - self.last >= self.every or event.done >= event.total:
+            self.stage, self.last = event.stage, now
+            print(event.text, file=sys.stderr, flush=True)
+
+
+def _build_keyword_index(store) -> None:
+    """Save the keyword index with the commit, so that the first question does not build it."""
+    from qa.retrieval.keyword_index import KeywordIndex
+
+    KeywordIndex(store).refresh()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     progress = None if sys.stderr.isatty() else _LineProgress()
     try:
         report = ingest_paths(args.paths, settings.index_dir, settings, progress=progress, prune=args.prune,
-                              rebuild=args.rebuild, collection=args.collection)
+                              rebuild=args.rebuild, collection=args.collection, workers=args.workers,
+                              on_commit=_build_keyword_index)
     except (IndexMismatch, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -14,22 +14,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 class _Bars:
-    """progress(label, done, total) -> one tqdm bar per label (bytes)."""
+    """progress(event) -> one tqdm bar per stage (bytes or steps)."""
 
     def __init__(self) -> None:
         self.bars: dict[str, object] = {}
 
-    def __call__(self, label: str, done: int, total: int) -> None:
+    def __call__(self, event) -> None:
         from tqdm import tqdm
 
-        bar = self.bars.get(label)
+        bar = self.bars.get(event.stage)
         if bar is None:
-            in_bytes = total > 100_000  # the GGUF join reports bytes, the embedder conversion reports steps
-            bar = self.bars[label] = tqdm(total=total, desc=label, unit="B" if in_bytes else "step",
-                                          unit_scale=in_bytes, unit_divisor=1024, file=sys.stderr, leave=True)
-        bar.total = total
-        bar.update(done - bar.n)
-        if done >= total:
+            in_bytes = event.unit == "B"
+            bar = self.bars[event.stage] = tqdm(total=event.total, desc=event.stage, unit=event.unit,
+                                                unit_scale=in_bytes, unit_divisor=1024, file=sys.stderr, leave=True)
+        bar.total = event.total
+        bar.update(event.done - bar.n)
+        if event.done >= event.total:
             bar.close()
 
     def close(self) -> None:

@@ -19,15 +19,17 @@ def sample_paths(folder: Path | None = None) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES)
 
 
-def console_progress(done: int, total: int, message: str = "") -> None:
+def console_progress(event) -> None:
+    """progress(event) (`articleqa.progress.ProgressEvent`) -> one rewritten status line on stderr."""
+    done, total = event.done, event.total
     pct = 100.0 * done / total if total else 0.0
-    print(f"\r  indexing sample articles: {done}/{total} ({pct:3.0f}%) {message[:60]:<60}", end="",
+    print(f"\r  indexing sample articles: {done}/{total} ({pct:3.0f}%) {event.text[:60]:<60}", end="",
           file=sys.stderr, flush=True)
     if total and done >= total:
         print(file=sys.stderr, flush=True)
 
 
-def seed_if_empty(assistant, progress: Callable[[int, int, str], None] | None = console_progress):
+def seed_if_empty(assistant, progress: Callable | None = console_progress):
     """Ingest the samples when the index has no articles; returns the IngestReport, or None if nothing was done."""
     if assistant.list_articles():
         return None

@@ -333,9 +333,9 @@ class ChatUI:
             if progress is not None:
                 progress((0, len(ok_paths)), desc="starting")
 
-            def cb(done: int, total: int, message: str = "") -> None:
+            def cb(event) -> None:
                 if progress is not None:
-                    progress((done, total or None), desc=message)
+                    progress((event.done, event.total or None), desc=event.text)
 
             report = ingest_into(self.app.base, ok_paths, progress=cb)
             for path, msg in report.failed:
@@ -361,7 +361,7 @@ class ChatUI:
         paths = sample_paths()
         if not paths:
             return "No sample files found.", *self.refresh_library()
-        cb = (lambda d, t, m="": progress((d, t or None), desc=m)) if progress is not None else None
+        cb = (lambda e: progress((e.done, e.total or None), desc=e.text)) if progress is not None else None
         report = ingest_into(self.app.base, paths, progress=cb)
         return f"**Samples:** {render.esc_md_light(report.summary())}", *self.refresh_library()
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from qa.retrieval.fusion import Fused, fuse, rrf_fuse, zscore_fuse
-from qa.retrieval.keyword import BM25Corpus, KeywordHits, KeywordIndex, tokenize
+from qa.retrieval.keyword import BM25Corpus, KeywordHits, tokenize
+from qa.retrieval.keyword_index import KeywordIndex
 from qa.retrieval.retriever import Candidates, HybridRetriever, make_langchain_retriever, passage_to_document
 
 __all__ = [

@@ -10,12 +10,18 @@ Each chunk is indexed as ``heading + text``, and its article's title as a second
 that a question naming the article's subject reaches its chunks even when the chunk itself does not repeat the
 name, while the title (shared by every chunk of the article) does not flatten the choice among them.
 
-The index is built lazily from ``store.iter_chunks()`` and rebuilt when ``store.version`` changes. Building is
-guarded by a lock and a built corpus is read-only, so one `KeywordIndex` can serve several threads.
+Scoring needs no BM25 library: a built field is bm25s' precomputed score matrix (CSC: ``data``, ``indices``,
+``indptr``) plus its vocabulary, and a query adds up the columns of its tokens in float32, in query order, exactly
+as ``bm25s.BM25.get_scores`` does, so a corpus loaded from disk (``keyword_files.py``, memory-mapped) scores
+exactly like a fresh build. bm25s (and scipy) are imported only to build.
+
+`qa.retrieval.keyword_index.KeywordIndex` serves a store: it loads the keyword index saved in the store's folder for the store's current
+commit (``keyword-<version>/``), or builds it (re-tokenising only chunks that the newest saved index lacks) and
+saves it. Building is guarded by a lock and a built corpus is read-only, so one `KeywordIndex` can serve several
+threads.
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -43,6 +49,59 @@ class KeywordHits:
         return self.scores.get(chunk_id, 0.0)
 
 
+@dataclass
+class BM25Field:
+    """One BM25 field as bm25s precomputes it: a [token, doc] score matrix in CSC form and the vocabulary."""
+
+    vocab: dict[str, int]
+    data: np.ndarray  # float32 scores
+    indices: np.ndarray  # doc of each score
+    indptr: np.ndarray  # column (token) boundaries
+    num_docs: int
+
+    @classmethod
+    def build(cls, docs: list[list[str]]) -> "BM25Field | None":
+        """bm25s' index of ``docs`` (token lists), or None when they hold no token."""
+        import bm25s
+
+        if not any(docs):
+            return None
+        bm25 = bm25s.BM25()
+        bm25.index(docs, show_progress=False)
+        sc = bm25.scores
+        return cls(dict(bm25.vocab_dict), np.asarray(sc["data"], dtype=np.float32), np.asarray(sc["indices"]),
+                   np.asarray(sc["indptr"]), int(sc["num_docs"]))
+
+    def scores(self, tokens: list[str]) -> np.ndarray | None:
+        """Per-doc float32 BM25 of ``tokens`` (repeats count again), or None when none is in the vocabulary."""
+        last = len(self.indptr) - 1
+        ids = [i for i in (self.vocab[t] for t in tokens if t in self.vocab) if i < last]
+        if not ids:
+            return None
+        out = np.zeros(self.num_docs, dtype=np.float32)
+        for t in ids:
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            out[self.indices[lo:hi]] += self.data[lo:hi]  # indices within a column are distinct
+        return out.astype(np.float64)
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    """How documents become tokens; a saved index is reused only under the same options."""
+
+    stopwords: frozenset[str] = ENGLISH_STOPWORDS
+    title_mode: str = "field"
+    title_weight: float = 1.0
+    stemming: bool = True
+
+    def key(self) -> dict:
+        return {"stopwords": sorted(self.stopwords), "title_mode": self.title_mode,
+                "title_weight": self.title_weight, "stemming": self.stemming, "tokenizer": TOKENIZER_VERSION}
+
+
+TOKENIZER_VERSION = 1  # bump when tokenize() changes: saved keyword indexes are then rebuilt
+
+
 class BM25Corpus:
     """A built BM25 index over a fixed list of chunks.
 
@@ -64,53 +123,43 @@ class BM25Corpus:
         title_weight: float = 1.0,
         stemming: bool = True,
     ) -> None:
-        import bm25s
-
         if title_mode not in ("field", "concat", "none"):
             raise ValueError(f"unknown title_mode {title_mode!r}")
+        opts = CorpusOptions(frozenset(stopwords), title_mode, title_weight, stemming)
         titles = titles or {}
-        self.stopwords = stopwords
-        self.stemming = stemming
-        self.title_mode = title_mode
-        self.title_weight = title_weight
-        self.ids = [c.id for c in chunks]
-        concat = title_mode == "concat"
-        corpus_tokens = [
-            tokenize(document_text(c, titles.get(c.article_id, "") if concat else ""), stopwords, stemming)
-            for c in chunks
-        ]
-        self.vocab = {t for doc in corpus_tokens for t in doc}
-        self._bm25 = None
-        if self.ids and self.vocab:
-            bm25 = bm25s.BM25()
-            bm25.index(corpus_tokens, show_progress=False)
-            self._bm25 = bm25
-        # Title field: one document per article that has chunks here.
-        self._title_bm25 = None
-        self._chunk_article = np.zeros(len(chunks), dtype=np.int64)
-        if title_mode == "field":
-            articles = list(dict.fromkeys(c.article_id for c in chunks))
+        docs = [opts_tokens(opts, c, titles) for c in chunks]
+        self._init_from_tokens(opts, [c.id for c in chunks], [c.article_id for c in chunks], docs, titles)
+
+    @classmethod
+    def from_tokens(cls, opts: CorpusOptions, ids: list[str], article_ids: list[str], docs: list[list[str]],
+                    titles: dict[str, str]) -> "BM25Corpus":
+        """A corpus from already tokenised chunk documents (the same index a fresh build of those chunks gives)."""
+        self = cls.__new__(cls)
+        self._init_from_tokens(opts, ids, article_ids, docs, titles)
+        return self
+
+    def _init_from_tokens(self, opts: CorpusOptions, ids: list[str], article_ids: list[str],
+                          docs: list[list[str]], titles: dict[str, str]) -> None:
+        self.options = opts
+        self.stopwords, self.stemming = opts.stopwords, opts.stemming
+        self.title_mode, self.title_weight = opts.title_mode, opts.title_weight
+        self.ids = list(ids)
+        self.body = BM25Field.build(docs) if self.ids else None
+        self.title = None
+        self.chunk_article = np.zeros(len(ids), dtype=np.int64)
+        if opts.title_mode == "field":
+            articles = list(dict.fromkeys(article_ids))
             pos = {a: i for i, a in enumerate(articles)}
-            self._chunk_article = np.array([pos[c.article_id] for c in chunks], dtype=np.int64)
-            title_tokens = [tokenize(titles.get(a, ""), stopwords, stemming) for a in articles]
-            title_vocab = {t for doc in title_tokens for t in doc}
-            if title_vocab:
-                tb = bm25s.BM25()
-                tb.index(title_tokens, show_progress=False)
-                self._title_bm25 = tb
-                self.vocab |= title_vocab
-        if self._bm25 is None and self._title_bm25 is None:
-            self.vocab = set()
+            self.chunk_article = np.array([pos[a] for a in article_ids], dtype=np.int64)
+            self.title = BM25Field.build([tokenize(titles.get(a, ""), opts.stopwords, opts.stemming)
+                                          for a in articles])
+        self._set_vocab()
+
+    def _set_vocab(self) -> None:
+        self.vocab = set(self.body.vocab if self.body else ()) | set(self.title.vocab if self.title else ())
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    @staticmethod
-    def _scores(bm25, tokens: list[str]) -> np.ndarray | None:
-        known = [t for t in tokens if t in bm25.vocab_dict]
-        if not known:
-            return None
-        return np.asarray(bm25.get_scores(known), dtype=np.float64)
 
     def scores(self, query: str) -> tuple[np.ndarray, float]:
         """BM25 score of every chunk (in ``self.ids`` order) and the query's coverage."""
@@ -121,14 +170,14 @@ class BM25Corpus:
         coverage = sum(t in self.vocab for t in tokens) / len(tokens)
         if coverage == 0.0:
             return scores, 0.0
-        if self._bm25 is not None:
-            body = self._scores(self._bm25, tokens)
+        if self.body is not None:
+            body = self.body.scores(tokens)
             if body is not None:
                 scores += body
-        if self._title_bm25 is not None and self.title_weight > 0:
-            title = self._scores(self._title_bm25, tokens)
+        if self.title is not None and self.title_weight > 0:
+            title = self.title.scores(tokens)
             if title is not None:
-                scores += self.title_weight * title[self._chunk_article]
+                scores += self.title_weight * title[self.chunk_article]
         return scores, coverage
 
     def search(self, query: str, n: int, allowed: np.ndarray | None = None) -> KeywordHits:
@@ -139,49 +188,17 @@ class BM25Corpus:
         nz = np.flatnonzero(scores > 0)
         if nz.size == 0:
             return KeywordHits(ranked=[], scores={}, coverage=coverage)
-        by_id = {self.ids[i]: float(scores[i]) for i in nz}
+        by_id = {str(self.ids[i]): float(scores[i]) for i in nz}
         top = nz[np.argpartition(-scores[nz], n)[:n]] if n < nz.size else nz
         top = top[np.argsort(-scores[top], kind="stable")]
-        ranked = [(self.ids[i], float(scores[i])) for i in top]
+        ranked = [(str(self.ids[i]), float(scores[i])) for i in top]
         return KeywordHits(ranked=ranked, scores=by_id, coverage=coverage)
 
 
-class KeywordIndex:
-    """BM25 over a store, built on first use and rebuilt when ``store.version`` changes. Thread-safe."""
-
-    def __init__(self, store) -> None:
-        self.store = store
-        self._lock = threading.Lock()
-        self._state: tuple[str, BM25Corpus] | None = None  # (store version, corpus), replaced as one value
-
-    def corpus(self) -> BM25Corpus:
-        version = self.store.version
-        state = self._state
-        if state is not None and state[0] == version:
-            return state[1]
-        with self._lock:
-            state = self._state
-            if state is None or state[0] != version:
-                titles = {a["id"]: a.get("title", "") for a in self.store.list_articles()}
-                state = (version, BM25Corpus(list(self.store.iter_chunks()), titles))
-                self._state = state
-            return state[1]
-
-    def search(self, query: str, n: int, filters=None, article_meta: dict | None = None,
-               also: Sequence[str] = ()) -> KeywordHits:
-        """BM25 hits; with ``filters`` (a SearchFilter) only chunks of matching articles (``article_meta``: id ->
-        ``list_articles()`` row) are ranked. A store with its own keyword search (PostgreSQL) answers itself."""
-        own = getattr(self.store, "keyword_search", None)
-        if own is not None:
-            ranked, scores, coverage = own(query, n, filters, also)
-            return KeywordHits(ranked=ranked, scores=scores, coverage=coverage)
-        corpus = self.corpus()
-        allowed = None
-        if filters is not None and not filters.is_empty():
-            ok = {a for a, row in (article_meta or {}).items() if filters.matches(row)}
-            allowed = np.fromiter((cid.rsplit(":", 1)[0] in ok for cid in corpus.ids), dtype=bool,
-                                  count=len(corpus.ids))
-        return corpus.search(query, n, allowed)
+def opts_tokens(opts: CorpusOptions, chunk: Chunk, titles: dict[str, str]) -> list[str]:
+    """The body-field tokens of ``chunk`` under ``opts`` (the title joins them only in "concat" mode)."""
+    title = titles.get(chunk.article_id, "") if opts.title_mode == "concat" else ""
+    return tokenize(document_text(chunk, title), opts.stopwords, opts.stemming)
 
 
 def build_corpus(chunks: Iterable[Chunk], titles: dict[str, str] | None = None) -> BM25Corpus:

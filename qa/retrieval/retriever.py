@@ -15,7 +15,8 @@ from articleqa.settings import Settings
 from articleqa.types import Passage
 from qa.retrieval.dense import dense_search, embed_query
 from qa.retrieval.fusion import Fused, fuse
-from qa.retrieval.keyword import KeywordHits, KeywordIndex
+from qa.retrieval.keyword import KeywordHits
+from qa.retrieval.keyword_index import KeywordIndex
 
 
 @dataclass
@@ -84,7 +85,7 @@ class HybridRetriever:
     def refresh(self) -> None:
         """Rebuild the keyword index and the article table now if the store's version moved (else the next search
         does it)."""
-        self.keyword.corpus()
+        self.keyword.refresh()
         self._article_meta()
 
     def to_passages(self, fused: list[Fused]) -> list[Passage]:
