@@ -40,8 +40,8 @@ def _collection_of(ui) -> dict[str, str]:
     return {a["id"]: a["collection"] for a in ui.app.base.list_articles()}
 
 
-def _answer(ui, collections):
-    *_, last = ui.respond(QUESTION, [], "extractive", 5, collections)
+def _answer(ui, collections, question=QUESTION):
+    *_, last = ui.respond(question, [], "extractive", 5, collections)
     turns = last[1]
     assert len(turns) == 1 and turns[0]["answer"] is not None
     assert turns[0]["settings"]["collections"] == collections
@@ -101,3 +101,17 @@ def test_layout_has_the_controls_and_chat_api_keeps_its_defaults(ui):
     params = demo.get_api_info()["named_endpoints"]["/chat"]["parameters"]
     collections = next(p for p in params if p["parameter_name"] == "collections")
     assert collections["parameter_has_default"]  # API clients that send (question, mode, top_k) still work
+    params = demo.get_api_info()["named_endpoints"]["/ingest"]["parameters"]
+    assert [p["parameter_has_default"] for p in params] == [False, True]  # (files) alone still works
+
+
+def test_upload_into_a_named_collection(ui, tmp_path):
+    art = tmp_path / "lighthouse.md"
+    art.write_text("# Sorrel lighthouse\n\nThe Sorrel lighthouse was lit in 1903.\n", encoding="utf-8")
+    status, rows, _choices, _cleared = ui.ingest_files([str(art)], None, "  c  ")
+    assert "1 added" in status
+    assert next(r for r in rows if r[0] == "Sorrel lighthouse")[1] == "c"
+    _delete_dd, chat_dd = ui.refresh_collections(["a", "gone"])
+    assert [v for _, v in chat_dd["choices"]] == ["a", "b", "c"] and chat_dd["value"] == ["a"]
+    answer = _answer(ui, ["c"], "When was the Sorrel lighthouse lit?")
+    assert answer.citations and "1903" in answer.text

@@ -344,8 +344,9 @@ class ChatUI:
 
         return self.app.library_rows(), gr.update(choices=self.app.article_choices(), value=None)
 
-    def ingest_files(self, files, progress=None):
-        """Ingest uploaded files: (status markdown, library table, delete choices, cleared upload)."""
+    def ingest_files(self, files, progress=None, collection: str = ""):
+        """Ingest uploaded files into ``collection`` (empty: ``store.collection``): (status markdown, library table,
+        delete choices, cleared upload)."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
             return "Choose one or more files first.", *self.refresh_library(), None
@@ -361,7 +362,7 @@ class ChatUI:
                 if progress is not None:
                     progress((event.done, event.total or None), desc=event.text)
 
-            report = ingest_into(self.app.base, ok_paths, progress=cb)
+            report = ingest_into(self.app.base, ok_paths, progress=cb, collection=(collection or "").strip())
             for path, msg in report.failed:
                 name = Path(path).name
                 msg = msg.replace(str(Path(path).parent) + os.sep, "")
@@ -500,6 +501,9 @@ class ChatUI:
                           "MB each)",
                     file_count="multiple", file_types=list(UPLOAD_SUFFIXES), elem_id="aq-upload",
                 )
+                lib.collection = gr.Textbox(value="", label="Into collection",
+                                            placeholder=f"empty: {self.settings.store.collection}",
+                                            elem_id="aq-ingest-collection", max_lines=1)
                 lib.ingest = gr.Button("Ingest files", variant="primary", elem_id="aq-ingest")
                 lib.samples = gr.Button("Add the bundled sample articles", size="sm")
             with gr.Column(scale=2):
@@ -538,8 +542,8 @@ class ChatUI:
     def _wire_library(self, lib: SimpleNamespace, chat_collections) -> None:
         import gradio as gr
 
-        def ingest_files(files, progress=gr.Progress()):  # Gradio injects progress by this default
-            return self.ingest_files(files, progress)
+        def ingest_files(files, collection="", progress=gr.Progress()):  # Gradio injects progress by this default
+            return self.ingest_files(files, progress, collection)
 
         def load_samples(progress=gr.Progress()):
             return self.load_samples(progress)
@@ -547,7 +551,7 @@ class ChatUI:
         colls = [lib.coll_delete, chat_collections]
         events = [
             lib.refresh.click(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private"),
-            lib.ingest.click(ingest_files, [lib.upload], [lib.status, lib.table, lib.to_delete, lib.upload],
+            lib.ingest.click(ingest_files, [lib.upload, lib.collection], [lib.status, lib.table, lib.to_delete, lib.upload],
                              api_name="ingest", concurrency_id=QUEUE_ID),
             lib.delete.click(self.delete_article, [lib.to_delete], [lib.status, lib.table, lib.to_delete],
                              api_name="delete", concurrency_id=QUEUE_ID),
