@@ -18,12 +18,16 @@ ARTICLES = {
 }
 
 
-@pytest.fixture()
-def ui(tmp_path):
+@pytest.fixture(params=["faiss", "postgres"])
+def ui(request, tmp_path):
+    """A ChatUI on a small index with collections "a" (2 articles) and "b" (1), on either store backend."""
     from ingest import ingest_paths
     from interfaces.webui.ui import ChatUI
 
-    settings = load_settings().with_overrides({"index_dir": str(tmp_path / "index"), "answer.mode": "extractive"})
+    overrides = {"index_dir": str(tmp_path / "index"), "answer.mode": "extractive"}
+    if request.param == "postgres":
+        overrides["store.url"] = request.getfixturevalue("pg_url")
+    settings = load_settings().with_overrides(overrides)
     for name, files in ARTICLES.items():
         folder = tmp_path / name
         folder.mkdir()
@@ -32,6 +36,8 @@ def ui(tmp_path):
         report = ingest_paths([folder], settings=settings, collection=name)
         assert report.added == len(files) and not report.failed, report.failed
     chat_ui = ChatUI(settings, seed_samples=False)
+    assert type(chat_ui.app.base.store).__name__ == {"faiss": "FaissSqliteStore", "postgres": "PostgresStore"}[
+        request.param]
     yield chat_ui
     chat_ui.app.base.close()
 
