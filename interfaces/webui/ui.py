@@ -524,7 +524,7 @@ class ChatUI:
         ev_submit = c.msg.submit(self.respond, inputs, outputs, api_name="chat", **common)
         ev_send = c.send.click(self.respond, inputs, outputs, api_visibility="private", **common)
         ev_retry = c.retry.click(self.pop_last, [c.turns], [c.turns, c.pending], api_visibility="private",
-                                 queue=False).then(self.respond, [c.pending, c.turns, c.mode, c.top_k, c.collections], outputs,
+                                 queue=False).then(self.respond, [c.pending, *inputs[1:]], outputs,
                                                    api_visibility="private", **common)
         chat_events = [ev_submit, ev_send, ev_retry]
         c.stop.click(self.stopped, [c.turns, c.inflight], [c.chatbot, c.turns, c.inflight, c.sources],
@@ -551,8 +551,9 @@ class ChatUI:
         colls = [lib.coll_delete, chat_collections]
         events = [
             lib.refresh.click(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private"),
-            lib.ingest.click(ingest_files, [lib.upload, lib.collection], [lib.status, lib.table, lib.to_delete, lib.upload],
-                             api_name="ingest", concurrency_id=QUEUE_ID),
+            lib.ingest.click(ingest_files, [lib.upload, lib.collection],
+                             [lib.status, lib.table, lib.to_delete, lib.upload], api_name="ingest",
+                             concurrency_id=QUEUE_ID),
             lib.delete.click(self.delete_article, [lib.to_delete], [lib.status, lib.table, lib.to_delete],
                              api_name="delete", concurrency_id=QUEUE_ID),
             lib.samples.click(load_samples, None, [lib.status, lib.table, lib.to_delete], api_visibility="private",
