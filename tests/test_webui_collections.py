@@ -102,7 +102,8 @@ def test_layout_has_the_controls_and_chat_api_keeps_its_defaults(ui):
     demo = ui.build()
     by_id = {b.elem_id: b for b in demo.blocks.values() if getattr(b, "elem_id", None)}
     assert by_id["aq-collections"].multiselect and [v for _, v in by_id["aq-collections"].choices] == ["a", "b"]
-    assert [v for _, v in by_id["aq-delete-collection-choice"].choices] == ["a", "b"]
+    deleter = by_id["aq-delete-collection-choice"]
+    assert [v for _, v in deleter.choices] == ["a", "b"] and deleter.value is None  # nothing chosen to delete
     assert by_id["aq-library"].headers[:2] == ["Title", "Collection"]
     params = demo.get_api_info()["named_endpoints"]["/chat"]["parameters"]
     collections = next(p for p in params if p["parameter_name"] == "collections")

@@ -510,8 +510,8 @@ class ChatUI:
                 lib.to_delete = gr.Dropdown(choices=self.app.article_choices(), label="Article",
                                             elem_id="aq-delete-choice")
                 lib.delete = gr.Button("Delete article", variant="stop", elem_id="aq-delete")
-                lib.coll_delete = gr.Dropdown(choices=self.app.collection_choices(), label="Collection",
-                                              elem_id="aq-delete-collection-choice")
+                lib.coll_delete = gr.Dropdown(choices=self.app.collection_choices(), value=None, label="Collection",
+                                              elem_id="aq-delete-collection-choice")  # none chosen until picked
                 lib.delete_coll = gr.Button("Delete collection (and its articles)", variant="stop",
                                             elem_id="aq-delete-collection")
         lib.status = gr.Markdown("", elem_id="aq-library-status")
