@@ -169,6 +169,18 @@ class Assistant:
             self.store.commit()
         self.refresh()
 
+    def list_collections(self) -> list[dict[str, Any]]:
+        """One dict per collection: name, n_articles, n_chunks."""
+        return self.store.list_collections()
+
+    def delete_collection(self, name: str) -> list[str]:
+        """Delete every article of collection ``name``; returns their ids."""
+        with self._write_lock:
+            gone = self.store.delete_collection(name)
+            self.store.commit()
+        self.refresh()
+        return gone
+
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold this assistant's write lock while the caller writes to its index through another handle (the

@@ -18,6 +18,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from articleqa.settings import DEFAULT_GENERATOR, Settings  # noqa: E402
+from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter  # noqa: E402
 from articleqa.types import Answer  # noqa: E402
 from interfaces.library import ingest_into  # noqa: E402
 from interfaces.webui import render  # noqa: E402
@@ -95,24 +96,35 @@ class WebApp:
             self._variants[want] = Assistant(self.base.store, self.base.embedder, self.base.retriever, s)
         return self._variants[want], "llm"
 
-    def run_settings(self, mode: str, top_k: int) -> dict[str, Any]:
+    def run_settings(self, mode: str, top_k: int, collections: list[str] | None = None) -> dict[str, Any]:
         m = self.settings.models
         return {"mode": mode, "top_k": int(top_k), "generator": "openai" if mode == "openai" else m.generator,
-                "embedder": m.embedder, "index_dir": str(self.settings.index_dir)}
+                "embedder": m.embedder, "index_dir": str(self.settings.index_dir),
+                "collections": list(collections) if collections is not None else None}
+
+    @staticmethod
+    def filters_for(collections: list[str] | str | None) -> SearchFilter | None:
+        """The search filter for the chat's collection selection: None keeps the assistant's scope
+        (``store.search_collections``); an empty selection searches every collection."""
+        if collections is None:
+            return None
+        return SearchFilter.make(collections=collections)
 
     @staticmethod
     def history(turns: list[dict]) -> list[tuple[str, str]]:
         return [(t["question"], t["answer"].text) for t in turns if t.get("answer") is not None]
 
     def ask(self, question: str, turns: list[dict] | None = None, mode: str | None = None,
-            top_k: int | None = None) -> Answer:
+            top_k: int | None = None, collections: list[str] | None = None) -> Answer:
         assistant, chain_mode = self.assistant_for(mode or self.default_mode())
         return assistant.ask(question, history=self.history(turns or []), mode=chain_mode,
-                             k=int(top_k) if top_k else None)
+                             k=int(top_k) if top_k else None, filters=self.filters_for(collections))
 
-    def stream(self, question: str, turns: list[dict], mode: str, top_k: int):
+    def stream(self, question: str, turns: list[dict], mode: str, top_k: int,
+               collections: list[str] | None = None):
         assistant, chain_mode = self.assistant_for(mode)
-        return assistant.stream(question, history=self.history(turns), mode=chain_mode, k=int(top_k))
+        return assistant.stream(question, history=self.history(turns), mode=chain_mode, k=int(top_k),
+                                filters=self.filters_for(collections))
 
     # -- library ------------------------------------------------------------------------------------------------
     def library_rows(self) -> list[list[Any]]:
@@ -122,9 +134,18 @@ class WebApp:
             if isinstance(when, (int, float)):
                 when = time.strftime("%Y-%m-%d %H:%M", time.localtime(when))
             source = a.get("source") or ""
-            rows.append([a.get("title") or a.get("id"), source if len(source) <= 60 else source[:57] + "…",
+            rows.append([a.get("title") or a.get("id"), a.get("collection") or DEFAULT_COLLECTION,
+                         source if len(source) <= 60 else source[:57] + "…",
                          a.get("lang", ""), a.get("n_chunks", 0), when or "", a.get("id")])
         return rows
+
+    def collection_names(self) -> list[str]:
+        return [c["name"] for c in self.base.list_collections()]
+
+    def collection_choices(self) -> list[tuple[str, str]]:
+        """(label, name) pairs: the name with its article count."""
+        return [(f"{c['name']} ({c['n_articles']} article{'s' if c['n_articles'] != 1 else ''})", c["name"])
+                for c in self.base.list_collections()]
 
     def article_choices(self) -> list[tuple[str, str]]:
         return [(f"{a.get('title') or a['id']} ({a['id']})", a["id"]) for a in self.base.list_articles()]
@@ -232,8 +253,10 @@ class ChatUI:
             seed_if_empty(self.app.base)
 
     # -- chat ---------------------------------------------------------------------------------------------------
-    def respond(self, message: str, turns: list[dict], mode: str, top_k: float):
-        """Stream an answer: yields (chatbot, turns, textbox, sources, open-choice, article, in-flight question)."""
+    def respond(self, message: str, turns: list[dict], mode: str, top_k: float,
+                collections: list[str] | None = None):
+        """Stream an answer: yields (chatbot, turns, textbox, sources, open-choice, article, in-flight question).
+        ``collections``: the collections to search (empty: all; None: the configured scope)."""
         import gradio as gr
 
         message = (message or "").strip()
@@ -245,7 +268,7 @@ class ChatUI:
         text = ""
         answer: Answer | None = None
         try:
-            for ev in self.app.stream(message, turns, mode, int(top_k)):
+            for ev in self.app.stream(message, turns, mode, int(top_k), collections):
                 if isinstance(ev, Answer):
                     answer = ev
                 elif isinstance(ev, dict) and ev.get("type") == "token":
@@ -260,7 +283,8 @@ class ChatUI:
             return
         if answer is None:  # stopped before the end
             return
-        turns = turns + [{"question": message, "answer": answer, "settings": self.app.run_settings(mode, top_k)}]
+        turns = turns + [{"question": message, "answer": answer,
+                          "settings": self.app.run_settings(mode, top_k, collections)}]
         yield (_messages(turns), turns, "", render.sources_panel(answer),
                gr.update(choices=render.source_choices(answer), value=None), render.article_view(None), "")
 
@@ -320,8 +344,9 @@ class ChatUI:
 
         return self.app.library_rows(), gr.update(choices=self.app.article_choices(), value=None)
 
-    def ingest_files(self, files, progress=None):
-        """Ingest uploaded files: (status markdown, library table, delete choices, cleared upload)."""
+    def ingest_files(self, files, progress=None, collection: str = ""):
+        """Ingest uploaded files into ``collection`` (empty: ``store.collection``): (status markdown, library table,
+        delete choices, cleared upload)."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
             return "Choose one or more files first.", *self.refresh_library(), None
@@ -337,7 +362,7 @@ class ChatUI:
                 if progress is not None:
                     progress((event.done, event.total or None), desc=event.text)
 
-            report = ingest_into(self.app.base, ok_paths, progress=cb)
+            report = ingest_into(self.app.base, ok_paths, progress=cb, collection=(collection or "").strip())
             for path, msg in report.failed:
                 name = Path(path).name
                 msg = msg.replace(str(Path(path).parent) + os.sep, "")
@@ -347,6 +372,29 @@ class ChatUI:
         if problems:
             parts.append("**Problems:**\n\n" + "\n".join(f"- ✗ {render.esc_md_light(x)}" for x in problems))
         return "\n\n".join(parts), *self.refresh_library(), None
+
+    def refresh_collections(self, selected: list[str] | None = None):
+        """(delete-collection dropdown, chat collections multi-select) with the store's collections; the chat
+        keeps the selected names that still exist."""
+        import gradio as gr
+
+        names = self.app.collection_names()
+        choices = self.app.collection_choices()
+        kept = [n for n in (selected or []) if n in names]
+        return gr.update(choices=choices, value=None), gr.update(choices=choices, value=kept)
+
+    def delete_collection(self, name: str, selected: list[str] | None = None):
+        """Delete a collection and its articles: (status, table, article choices, delete-collection dropdown,
+        chat collections)."""
+        if not name:
+            return "Choose a collection to delete.", *self.refresh_library(), *self.refresh_collections(selected)
+        if name not in self.app.collection_names():
+            return (f"No collection named {render.esc_md_light(name)}.", *self.refresh_library(),
+                    *self.refresh_collections(selected))
+        gone = self.app.base.delete_collection(name)
+        status = (f"Deleted collection {render.esc_md_light(name)} "
+                  f"({len(gone)} article{'s' if len(gone) != 1 else ''}).")
+        return status, *self.refresh_library(), *self.refresh_collections(selected)
 
     def delete_article(self, article_id: str):
         if not article_id:
@@ -381,8 +429,10 @@ class ChatUI:
             with gr.Tab("Library", id="library"):
                 lib = self._library_tab()
             self._wire_chat(chat)
-            self._wire_library(lib)
+            self._wire_library(lib, chat.collections)
             demo.load(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private", queue=False)
+            demo.load(self.refresh_collections, [chat.collections], [lib.coll_delete, chat.collections],
+                      api_visibility="private", queue=False)
             gr.api(self.ask_api, api_name="ask", concurrency_id=QUEUE_ID)
         demo.articleqa = self.app  # for tests and the launcher
         demo.articleqa_ui = self
@@ -415,6 +465,10 @@ class ChatUI:
                                           label="Answer mode", elem_id="aq-mode", scale=3)
                         c.top_k = gr.Slider(1, 20, value=self.settings.retrieval.top_k, step=1,
                                             label="Passages to retrieve (top-k)", elem_id="aq-topk", scale=2)
+                        c.collections = gr.Dropdown(
+                            choices=self.app.collection_choices(), value=list(self.settings.store.search_collections),
+                            multiselect=True, allow_custom_value=True, label="Collections (none: all)",
+                            elem_id="aq-collections", scale=2)
                 with gr.Accordion("Was the latest answer helpful?", open=False):
                     with gr.Row():
                         c.comment = gr.Textbox(placeholder="Optional comment", show_label=False, scale=4,
@@ -434,8 +488,9 @@ class ChatUI:
 
         lib = SimpleNamespace()
         lib.table = gr.Dataframe(
-            value=self.app.library_rows(), headers=["Title", "Source", "Language", "Chunks", "Ingested", "ID"],
-            datatype=["str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
+            value=self.app.library_rows(),
+            headers=["Title", "Collection", "Source", "Language", "Chunks", "Ingested", "ID"],
+            datatype=["str", "str", "str", "str", "number", "str", "str"], interactive=False, wrap=True,
             elem_id="aq-library",
         )
         lib.refresh = gr.Button("Refresh", size="sm")
@@ -446,23 +501,30 @@ class ChatUI:
                           "MB each)",
                     file_count="multiple", file_types=list(UPLOAD_SUFFIXES), elem_id="aq-upload",
                 )
+                lib.collection = gr.Textbox(value="", label="Into collection",
+                                            placeholder=f"empty: {self.settings.store.collection}",
+                                            elem_id="aq-ingest-collection", max_lines=1)
                 lib.ingest = gr.Button("Ingest files", variant="primary", elem_id="aq-ingest")
                 lib.samples = gr.Button("Add the bundled sample articles", size="sm")
             with gr.Column(scale=2):
                 lib.to_delete = gr.Dropdown(choices=self.app.article_choices(), label="Article",
                                             elem_id="aq-delete-choice")
                 lib.delete = gr.Button("Delete article", variant="stop", elem_id="aq-delete")
+                lib.coll_delete = gr.Dropdown(choices=self.app.collection_choices(), value=None, label="Collection",
+                                              elem_id="aq-delete-collection-choice")  # none chosen until picked
+                lib.delete_coll = gr.Button("Delete collection (and its articles)", variant="stop",
+                                            elem_id="aq-delete-collection")
         lib.status = gr.Markdown("", elem_id="aq-library-status")
         return lib
 
     def _wire_chat(self, c: SimpleNamespace) -> None:
-        inputs = [c.msg, c.turns, c.mode, c.top_k]
+        inputs = [c.msg, c.turns, c.mode, c.top_k, c.collections]
         outputs = [c.chatbot, c.turns, c.msg, c.sources, c.open_choice, c.article, c.inflight]
         common = {"concurrency_id": QUEUE_ID, "show_progress": "minimal"}
         ev_submit = c.msg.submit(self.respond, inputs, outputs, api_name="chat", **common)
         ev_send = c.send.click(self.respond, inputs, outputs, api_visibility="private", **common)
         ev_retry = c.retry.click(self.pop_last, [c.turns], [c.turns, c.pending], api_visibility="private",
-                                 queue=False).then(self.respond, [c.pending, c.turns, c.mode, c.top_k], outputs,
+                                 queue=False).then(self.respond, [c.pending, *inputs[1:]], outputs,
                                                    api_visibility="private", **common)
         chat_events = [ev_submit, ev_send, ev_retry]
         c.stop.click(self.stopped, [c.turns, c.inflight], [c.chatbot, c.turns, c.inflight, c.sources],
@@ -477,22 +539,31 @@ class ChatUI:
         c.down.click(lambda m, t: self.rate(-1, m, t), [c.comment, c.turns], [c.feedback_status, c.comment],
                      api_visibility="private")
 
-    def _wire_library(self, lib: SimpleNamespace) -> None:
+    def _wire_library(self, lib: SimpleNamespace, chat_collections) -> None:
         import gradio as gr
 
-        def ingest_files(files, progress=gr.Progress()):  # Gradio injects progress by this default
-            return self.ingest_files(files, progress)
+        def ingest_files(files, collection="", progress=gr.Progress()):  # Gradio injects progress by this default
+            return self.ingest_files(files, progress, collection)
 
         def load_samples(progress=gr.Progress()):
             return self.load_samples(progress)
 
-        lib.refresh.click(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private")
-        lib.ingest.click(ingest_files, [lib.upload], [lib.status, lib.table, lib.to_delete, lib.upload],
-                         api_name="ingest", concurrency_id=QUEUE_ID)
-        lib.delete.click(self.delete_article, [lib.to_delete], [lib.status, lib.table, lib.to_delete],
-                         api_name="delete", concurrency_id=QUEUE_ID)
-        lib.samples.click(load_samples, None, [lib.status, lib.table, lib.to_delete], api_visibility="private",
-                          concurrency_id=QUEUE_ID)
+        colls = [lib.coll_delete, chat_collections]
+        events = [
+            lib.refresh.click(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private"),
+            lib.ingest.click(ingest_files, [lib.upload, lib.collection],
+                             [lib.status, lib.table, lib.to_delete, lib.upload], api_name="ingest",
+                             concurrency_id=QUEUE_ID),
+            lib.delete.click(self.delete_article, [lib.to_delete], [lib.status, lib.table, lib.to_delete],
+                             api_name="delete", concurrency_id=QUEUE_ID),
+            lib.samples.click(load_samples, None, [lib.status, lib.table, lib.to_delete], api_visibility="private",
+                              concurrency_id=QUEUE_ID),
+        ]
+        for ev in events:  # any of them may add or empty a collection
+            ev.then(self.refresh_collections, [chat_collections], colls, api_visibility="private", queue=False)
+        lib.delete_coll.click(self.delete_collection, [lib.coll_delete, chat_collections],
+                              [lib.status, lib.table, lib.to_delete, *colls], api_visibility="private",
+                              concurrency_id=QUEUE_ID)
 
 
 def build_app(settings: Settings | None = None, assistant=None, seed_samples: bool = True):
