@@ -108,6 +108,9 @@ class AnswerSettings(BaseModel):
     # `figure_gate_sentences` sentences matching it best (lexical overlap >= figure_gate_share of the best) holds
     # one. Tuned in bench/answerability.py on the tuning split (see README "Answer quality").
     figure_gate: bool = True
+    # ... and a same-language question whose content words (weighted) are found in the given passages less than
+    # this share (0 = off).
+    min_question_coverage: float = 0.0
     figure_gate_sentences: int = 3
     figure_gate_share: float = 0.6
     # Follow-up rewriting (qa/prompts.py): conversation turns the rewrite sees, characters of each past answer.

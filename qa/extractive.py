@@ -180,3 +180,17 @@ def extractive_answer(
         citations.append(make_citation(n, given[c.passage_index], c.start, c.end))
     joiner = "" if re.search(r"[\u3400-\u9fff]", "".join(parts)) else " "
     return joiner.join(parts), citations
+
+
+def question_coverage(question: str, passages: list[Passage]) -> float:
+    """Weighted share (0..1) of the question's content words found anywhere in ``passages``: a near-miss question
+    (about the subject, asking for a fact the articles lack) names things no passage mentions (「員工」, "headquarters")."""
+    q = set(_tokens(question))
+    if not q:
+        return 1.0
+    seen: set[str] = set()
+    for p in passages:
+        seen.update(_tokens(p.chunk.text))
+        seen.update(_tokens(p.title or ""))
+    total = sum(_weight(t) for t in q)
+    return sum(_weight(t) for t in q if t in seen) / total

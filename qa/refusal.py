@@ -124,13 +124,17 @@ def refused_answer(
 
 def weak_overlap(question: str, passages: list[Passage], settings: Settings) -> bool:
     """No sentence of ``passages`` shares enough with a same-language question (``settings.answer.
-    min_lexical_overlap``): the passages are near the question in embedding space but not about what it asks.
-    Not applied across languages, where questions share no words with the passages."""
-    from qa.extractive import lexical_support
+    min_lexical_overlap``), or the passages lack too many of its content words (``min_question_coverage``): the
+    passages are near the question in embedding space but not about what it asks. Not applied across languages,
+    where questions share no words with the passages."""
+    from qa.extractive import lexical_support, question_coverage
 
     if not passages or cross_lingual(question, passages):
         return False
-    return lexical_support(question, passages) < settings.answer.min_lexical_overlap
+    a = settings.answer
+    if a.min_question_coverage > 0 and question_coverage(question, passages) < a.min_question_coverage:
+        return True
+    return lexical_support(question, passages, a) < a.min_lexical_overlap
 
 
 def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:

@@ -10,7 +10,9 @@ from articleqa.types import Answer, Chunk, Citation, Passage
 from eval.metrics import QuestionResult, aggregate_all, bootstrap_ci, metrics_for, score
 from eval.metrics import answer_match as am
 from eval.metrics.evidence import find_span, resolve_gold
-from eval.metrics.grounding import unsupported_figures_local, unsupported_in
+from eval.metrics.figures import cn_value
+from eval.metrics.figures import unsupported as unsupported_figures_local
+from eval.metrics.grounding import checker, unsupported_in
 from eval.metrics.latency import LatencyP
 
 
@@ -229,6 +231,24 @@ def test_grounding_local_checker():
     assert unsupported_figures_local("20家", ["2017年"]) == ["20"]
     # full-width digits fold to ASCII
     assert unsupported_figures_local("５００家", ["500家"]) == []
+    # by value, with scales and Chinese numerals: 3.6亿 = 360 million; 三十 = 30; an English bare 500 vs 「500+個」
+    assert unsupported_figures_local("360 million users", ["個人用戶數量超過3.6億"]) == []
+    assert unsupported_figures_local("30 years", ["種茶已有三十年"]) == []
+    assert unsupported_figures_local("500", ["構建起500+個風控模型"]) == []
+    assert unsupported_figures_local("四十年", ["種茶已有三十年"]) == ["四十"]
+    assert (cn_value("两千五百"), cn_value("三亿"), cn_value("十二")) == (2500, 3e8, 12)
+
+
+def test_grounding_checker_does_not_use_qa():
+    import subprocess
+    import sys
+
+    name, _ = checker()
+    assert name == "eval.metrics.figures"
+    code = ("import sys, eval.metrics, eval.report, eval.harness; "
+            "print(sorted(m for m in sys.modules if m == 'qa' or m.startswith('qa.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_grounding_metric_and_fallbacks():

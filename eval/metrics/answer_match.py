@@ -190,7 +190,10 @@ class _AnswerMetric(Metric):
     def value(self, r: QuestionResult) -> float | None:
         if not r.answerable or not r.answers:
             return None
-        return self.score(r.answer_text, r.answers, r.lang)
+        return self.score(self.text(r), r.answers, r.lang)
+
+    def text(self, r: QuestionResult) -> str:
+        return r.short_text
 
     def score(self, prediction: str, golds: list[str], lang: str) -> float | None:
         raise NotImplementedError
@@ -214,10 +217,21 @@ class F1(_AnswerMetric):
 
 class ContainsAnswer(_AnswerMetric):
     name = "answer_contains"
-    label = "answer contains a gold answer"
+    label = "short answer (or quoted answer) contains a gold answer"
 
     def score(self, prediction, golds, lang):
         return contains_answer(prediction, golds, lang)
 
 
-METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer()]
+class ShownContainsAnswer(ContainsAnswer):
+    """The whole shown answer, the quote beneath the short answer included (lenient: the quote is the evidence)."""
+
+    name = "shown_contains"
+    label = "answer or its quote contains a gold answer"
+    gate = False
+
+    def text(self, r: QuestionResult) -> str:
+        return r.answer_text
+
+
+METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer(), ShownContainsAnswer()]
