@@ -24,12 +24,34 @@ GRID = {
     "min_lexical_overlap": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
     "figure_gate": [False, True],
     "figure_gate_share": [0.5, 0.6, 0.8],
-    "min_dense_score": [0.80, 0.83, 0.85, 0.87],
+    "min_dense_score": [0.85],  # kept at its off-topic calibration (bench/refusal_calibration.py)
     "min_question_coverage": [0.0, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
 
 
-def features(name: str, root: Path, settings) -> list[dict]:
+def _sample(qs: list[dict], order: dict[str, int], name: str, n: int | None) -> list[dict]:
+    """Up to ``n`` questions per split (random.Random(0)), in file order."""
+    import random
+
+    if n is None:
+        return qs
+    out: list[dict] = []
+    for split in ("tune", "report"):
+        part = [q for q in qs if _split(name, order, q) == split]
+        if len(part) > n:
+            keep = set(random.Random(0).sample(range(len(part)), n))
+            part = [q for i, q in enumerate(part) if i in keep]
+        out += part
+    return out
+
+
+def _split(name: str, order: dict[str, int], q: dict) -> str:
+    if name == "drcd-nearmiss" or (name == "squad2" and order.get(q["article_id"], 0) < 4):
+        return "tune"
+    return "report"
+
+
+def features(name: str, root: Path, settings, sample: int | None = None) -> list[dict]:
     from eval.index import ensure_index
     from qa import Assistant
     from qa.extractive import lexical_support, order_for_context, question_coverage
@@ -39,6 +61,7 @@ def features(name: str, root: Path, settings) -> list[dict]:
     articles = [json.loads(x) for x in (folder / "articles.jsonl").read_text(encoding="utf-8").splitlines() if x]
     order = {a["id"]: i for i, a in enumerate(articles)}
     qs = [json.loads(x) for x in (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    qs = _sample(qs, order, name, sample)
     a = Assistant.open(ensure_index([folder / "articles.jsonl"], settings), settings)
     n_ctx = settings.answer.context_passages
     out = []
@@ -46,7 +69,7 @@ def features(name: str, root: Path, settings) -> list[dict]:
         text = q["question"]
         ps = order_for_context(text, a.retrieve(text, max(settings.retrieval.top_k, 2 * n_ctx)), n_ctx)
         given = ps[:n_ctx]
-        split = "tune" if name == "drcd-nearmiss" or (name == "squad2" and order[q["article_id"]] < 4) else "report"
+        split = _split(name, order, q)
         out.append({"id": q["id"], "set": name, "split": split, "answerable": bool(q.get("answerable", True)),
                     "question": text, "dense": best_dense_score(ps) or 0.0, "cross": cross_lingual(text, ps),
                     "lex": lexical_support(text, given), "cov": question_coverage(text, given), "missing_named": bool(missing_question_figures(text, ps)),
@@ -55,19 +78,40 @@ def features(name: str, root: Path, settings) -> list[dict]:
     return out
 
 
-def refused(f: dict, cfg: dict, settings) -> bool:
+def cached_features(name: str, root: Path, settings, cache: Path | None, sample: int | None = None) -> list[dict]:
+    import pickle
+
+    path = cache / f"features-{name}.pkl" if cache else None
+    if path is not None and path.exists():
+        return pickle.loads(path.read_bytes())
+    rows = features(name, root, settings, sample)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+def figure_flags(rows: list[dict], settings) -> None:
+    """The figure gate's verdict per row for every share in the grid (computed once: it scores sentences)."""
     from qa.refusal import missing_asked_figure
 
+    for share in GRID["figure_gate_share"]:
+        s = settings.with_overrides({"answer.figure_gate": True, "answer.figure_gate_share": share})
+        for f in rows:
+            f.setdefault("fig", {})[share] = missing_asked_figure(
+                f["question"], f["passages"][: settings.answer.context_passages], s)
+
+
+def refused(f: dict, cfg: dict, settings) -> bool:
+    a = settings.answer
     if not f["cross"] and f["dense"] < cfg["min_dense_score"]:
-        if f["dense"] < settings.answer.min_dense_score_cross_lingual or f["lex"] < settings.answer.quote_over_model_refusal:
+        if f["dense"] < a.min_dense_score_cross_lingual or f["lex"] < a.quote_over_model_refusal:
             return True
     if not f["cross"] and (f["lex"] < cfg["min_lexical_overlap"] or f["cov"] < cfg["min_question_coverage"]):
         return True
     if f["missing_named"]:
         return True
-    s = settings.with_overrides({"answer.figure_gate": cfg["figure_gate"],
-                                 "answer.figure_gate_share": cfg["figure_gate_share"]})
-    return missing_asked_figure(f["question"], f["passages"][: settings.answer.context_passages], s)
+    return bool(cfg["figure_gate"] and f["fig"][cfg["figure_gate_share"]])
 
 
 def rates(rows: list[dict], cfg: dict, settings) -> dict:
@@ -81,11 +125,18 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, default=SHARED)
     p.add_argument("--out", type=Path, default=None)
+    p.add_argument("--cache", type=Path, default=None, help="keep each set's features here (pickle), reuse them")
+    p.add_argument("--sample", type=int, default=None, help="at most N questions per set and split")
+    p.add_argument("--only", default=None, help="compute the features of this one set and stop")
     args = p.parse_args(argv)
     from articleqa.settings import load_settings
 
     settings = load_settings()
-    rows = [f for name in SETS for f in features(name, args.data, settings)]
+    if args.only:
+        cached_features(args.only, args.data, settings, args.cache, args.sample)
+        return 0
+    rows = [f for name in SETS for f in cached_features(name, args.data, settings, args.cache, args.sample)]
+    figure_flags(rows, settings)
     tune = [f for f in rows if f["split"] == "tune"]
     best = None
     for values in itertools.product(*GRID.values()):

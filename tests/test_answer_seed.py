@@ -146,9 +146,10 @@ def test_which_publication_is_answered_from_the_source_field(assistant):
 
 @pytest.mark.parametrize("mode", ["extractive", pytest.param("llm", marks=pytest.mark.slow)])
 def test_near_miss_figure_question_is_refused(assistant, mode):
-    # about the article's subject, asking for a figure the article never gives
-    ans = assistant.ask("京東金融的員工有多少人?", mode=mode)
+    # about someone the article quotes, asking for a figure it never gives about him: the figure gate
+    ans = assistant.ask("京東金融CEO陳生強今年幾歲?", mode=mode)
     assert ans.refused, (ans.text, ans.notes)
+    assert ans.notes == ["段落中沒有問題所問的數字或年份。"]
 
 
 def test_concurrent_questions_get_their_own_answers(assistant):
