@@ -400,6 +400,29 @@ def render_html(report: Report) -> str:
         parts.append("</table>")
 
     parts.append(_question_table(report))
+    parts.extend(_worst_html(report))
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _question_table(report: Report) -> str:
+    """Every question with its gold, answer and why it scored as it did."""
+    e = html.escape
+    parts = ["<h2>Every question</h2><table><tr><th>id</th><th>question</th><th>gold</th><th>answer</th>"
+             "<th>why</th></tr>"]
+    for r in report.rows:
+        golds = " / ".join(r["gold"]["answers"]) or "(unanswerable)"
+        ans = "(refused)" if r.get("refused") else _shorten(r.get("short_answer") or r.get("answer"), 120)
+        parts.append(f"<tr><td>{e(str(r['id']))}</td><td>{e(_shorten(r['question'], 120))}</td>"
+                     f"<td>{e(golds)}</td><td>{e(ans)}</td><td>{e(r.get('why', ''))}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _worst_html(report: Report) -> list[str]:
+    """The worst questions, each with its retrieved passages."""
+    e = html.escape
+    parts: list[str] = []
     worst = report.worst()
     parts.append(f"<h2>The {len(worst)} worst questions</h2>")
     for r in worst:
@@ -427,19 +450,4 @@ def render_html(report: Report) -> str:
                 )
             parts.append("</ol>")
         parts.append("</div>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
-
-
-def _question_table(report: Report) -> str:
-    """Every question with its gold, answer and why it scored as it did."""
-    e = html.escape
-    parts = ["<h2>Every question</h2><table><tr><th>id</th><th>question</th><th>gold</th><th>answer</th>"
-             "<th>why</th></tr>"]
-    for r in report.rows:
-        golds = " / ".join(r["gold"]["answers"]) or "(unanswerable)"
-        ans = "(refused)" if r.get("refused") else _shorten(r.get("short_answer") or r.get("answer"), 120)
-        parts.append(f"<tr><td>{e(str(r['id']))}</td><td>{e(_shorten(r['question'], 120))}</td>"
-                     f"<td>{e(golds)}</td><td>{e(ans)}</td><td>{e(r.get('why', ''))}</td></tr>")
-    parts.append("</table>")
-    return "".join(parts)
+    return parts

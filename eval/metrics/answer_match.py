@@ -183,6 +183,9 @@ def contains_answer(prediction: str, golds: Iterable[str], lang: str) -> float |
     return 1.0 if hits else 0.0
 
 
+_MARKERS = re.compile(r"\s*[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
+
+
 class _AnswerMetric(Metric):
     family = "answer_match"
     modes = ANSWER_MODES
@@ -231,7 +234,7 @@ class ShownContainsAnswer(ContainsAnswer):
     gate = False
 
     def text(self, r: QuestionResult) -> str:
-        return r.answer_text
+        return _MARKERS.sub(" ", r.answer_text)
 
 
 METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer(), ShownContainsAnswer()]
