@@ -323,3 +323,9 @@ def test_aggregate_by_language_and_mode_sets():
     with pytest.raises(ValueError):
         metrics_for("nonsense")
     assert not math.isnan(np.mean([1.0]))
+
+
+def test_contains_for_an_english_question_answered_with_a_chinese_quote():
+    # the English question about a Chinese article gets the article's sentence quoted: matched as Chinese text
+    assert am.contains_answer("京東金融已經構建起500+個風控模型[1]", ["500+", "500"], "en") == 1.0
+    assert am.contains_answer("京東金融已有60萬+風控變量", ["500"], "en") == 0.0

@@ -174,7 +174,7 @@ def contains_answer(prediction: str, golds: Iterable[str], lang: str) -> float |
     golds = list(golds)
     if not golds:
         return None
-    if is_english(lang):
+    if is_english(lang) and not _CMRC_CJK.search(prediction):  # an English question may get a Chinese quote
         pred = f" {normalize_answer(prediction)} "
         hits = [g for g in (normalize_answer(x) for x in golds) if g and f" {g} " in pred]
     else:
