@@ -36,18 +36,22 @@ def main(argv=None) -> int:
     arts = sorted(folder.glob("*.txt")) if args.dataset == "seed" else [folder / "articles.jsonl"]
     settings = load_settings().with_overrides({"answer.mode": "extractive"})
     metrics = {m.name: m for m in all_metrics()}
-    with Assistant.open(ensure_index(arts, settings), settings) as a:
-        for r in rows:
-            r["gate_refused"] = a.ask(r["question"], mode="extractive").refused
+    cache = args.out.with_suffix(".gates.json")
+    if cache.exists():
+        flags = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        with Assistant.open(ensure_index(arts, settings), settings) as a:
+            flags = {r["id"]: a.ask(r["question"], mode="extractive").refused for r in rows}
+        cache.write_text(json.dumps(flags), encoding="utf-8")
+    for r in rows:
+        r["gate_refused"] = flags[r["id"]]
     out: dict = {"n": len(rows), "changed": 0}
     for key in KEYS:
         vals = []
         for r in rows:
             v = r["metrics"].get(key)
-            if r["gate_refused"] and not r["refused"]:
-                v = {"refusal_rate": 1.0, "false_refusal_rate": 1.0}.get(key, 0.0 if v is not None else None)
-                if key == "ungrounded_figures":
-                    v = None
+            if r["gate_refused"] and not r["refused"] and v is not None:
+                v = {"refusal_rate": 1.0, "false_refusal_rate": 1.0, "ungrounded_figures": None}.get(key, 0.0)
             if v is not None:
                 vals.append(v)
         lo, hi = bootstrap_ci(vals, metrics[key])
