@@ -127,6 +127,38 @@ class AnswerSettings(Section):
     # seed s04 (answerable, English about the Chinese seed article) scores 0.777.
     min_dense_score_cross_lingual: float = 0.77
     extractive_sentences: int = 2
+    # Extractive sentence scoring (qa/extractive.py): weight of the passage's normalised retrieval score, of the
+    # sentence's normalised e5 cosine when lexical overlap is weak (below weak_lexical), the bonus for a sentence
+    # with a figure when the question asks for one, the retrieval rank's weight when ordering the model's passages,
+    # and the shortest sentence (word characters) worth quoting.
+    retrieval_weight: float = 0.15
+    dense_weight: float = 1.0
+    weak_lexical: float = 0.25
+    figure_bonus: float = 0.25
+    context_rank_weight: float = 0.3
+    min_sentence_chars: int = 6
+    # Evidence-first reading (qa/evidence.py): the best `evidence_sentences` sentences of the context passages,
+    # plus the sentence before the best `evidence_neighbours` of them, within `evidence_token_budget` (estimated).
+    evidence_sentences: int = 4
+    evidence_neighbours: int = 1
+    evidence_token_budget: int = 300
+    # The short answer's generation cap (JSON with one short span and a sentence number).
+    short_answer_max_tokens: int = 64
+    # Few-shot worked examples (qa/fewshot.py) in the fixed, cached prompt prefix.
+    few_shot: bool = True
+    # Answerability (both modes): a question asking for a number or a year is refused when none of the
+    # `figure_gate_sentences` sentences matching it best (lexical overlap >= figure_gate_share of the best) holds
+    # one. Tuned with bench/answerability.py on the tuning split (drcd-nearmiss and squad2 articles 1-4, 160
+    # questions each): share 0.8 refused 0.761 of unanswerable / 0.054 of answerable drcd-nearmiss questions.
+    figure_gate: bool = True
+    figure_gate_sentences: int = 3
+    figure_gate_share: float = 0.8
+    # ... and a same-language question whose content words (weighted) are found in the given passages less than
+    # this share (0 = off; the tuning picked off: it cost more answerable questions than it refused near-misses).
+    min_question_coverage: float = 0.0
+    # Follow-up rewriting (qa/prompts.py): conversation turns the rewrite sees, characters of each past answer.
+    history_turns: int = 2
+    history_chars: int = 160
 
 
 class ServerSettings(Section):

@@ -85,6 +85,7 @@ class Answer:
     lang: str = ""
     tokens_in: int = 0
     tokens_out: int = 0
+    short_answer: str = ""  # the short answer span alone (llm mode), when the cited sentence supports it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,4 +101,5 @@ class Answer:
             "lang": self.lang,
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
+            "short_answer": self.short_answer,
         }

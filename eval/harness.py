@@ -199,7 +199,11 @@ def evaluate(
         close()
     elapsed = time.perf_counter() - t0
     run_notes = list(notes)
-    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_article_id is None)
+    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
+    unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
+    if unlocated:
+        run_notes.append(f"{unlocated} questions name no gold article or paragraph: for them a retrieval hit is a "
+                         "retrieved passage holding a gold answer, and a citation is correct when its quote holds one")
     if missing:
         run_notes.append(f"{missing} answerable questions have no gold article in the index (scored as misses)")
     nospan = sum(1 for r in results if r.gold_article_id is not None and r.context and r.gold_span is None)

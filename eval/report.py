@@ -19,6 +19,7 @@ from .metrics.grounding import unsupported_in
 from .metrics.latency import first_token_seconds, total_seconds
 from .metrics.retrieval import KS
 from . import plots
+from .why import why
 
 FORMAT_VERSION = 1
 SNIPPET = 160
@@ -166,6 +167,7 @@ def row_from_result(r: QuestionResult) -> dict[str, Any]:
             "context": r.context[:CONTEXT_CHARS],
         },
         "answer": a.text if a else None,
+        "short_answer": getattr(a, "short_answer", "") if a else None,
         "refused": r.refused,
         "answer_mode": a.mode if a else None,
         "notes": list(a.notes) if a else [],
@@ -214,6 +216,7 @@ def row_from_result(r: QuestionResult) -> dict[str, Any]:
         if not a.refused and a.text.strip():
             row["unsupported_figures"] = unsupported_in(r)
     row["primary"] = _num(primary_score(r))
+    row["why"] = why(row, r.mode)
     return row
 
 
@@ -230,9 +233,13 @@ def _num(v: Any) -> float | None:
 # ---------------------------------------------------------------------- formatting
 
 
+NOT_MEASURED = "not measured"
+
+
 def fmt_value(v: float | None, unit: str = "", fraction: bool = True) -> str:
+    """A metric value; None (no question had what the metric needs) reads "not measured", never 0."""
     if v is None:
-        return "–"
+        return NOT_MEASURED
     if unit == "s":
         return f"{v * 1000:.0f} ms" if v < 10 else f"{v:.1f} s"
     if fraction:
@@ -291,6 +298,11 @@ def render_markdown(report: Report) -> str:
                 v = s.get("value")
                 cells.append(f"{fmt_value(v, m.get('unit', ''), m.get('fraction', True))} (n={s.get('n', 0)})")
             out.append(f"| {_md_cell(name)} | " + " | ".join(cells) + " |")
+    out += ["", "## Every question", "", "| id | question | answer | why |", "|---|---|---|---|"]
+    for r in report.rows:
+        ans = "(refused)" if r.get("refused") else _shorten(r.get("short_answer") or r.get("answer"), 80)
+        out.append(f"| {_md_cell(r['id'])} | {_md_cell(_shorten(r['question'], 80))} | {_md_cell(ans)} | "
+                   f"{_md_cell(r.get('why', ''))} |")
     worst = report.worst()
     out += ["", f"## The {len(worst)} worst questions", ""]
     for r in worst:
@@ -344,6 +356,7 @@ def render_html(report: Report) -> str:
         )
     parts.append("<ul>" + "".join(f"<li>{e(line.lstrip('- '))}</li>" for line in summary_lines(report)) + "</ul>")
     parts += _html_metrics(report) + _html_plots(report) + _html_by_lang(report)
+    parts.append(_question_table(report))
     worst = report.worst()
     parts.append(f"<h2>The {len(worst)} worst questions</h2>")
     for r in worst:
@@ -435,3 +448,17 @@ def _html_question(r: dict) -> list[str]:
         parts.append("</ol>")
     parts.append("</div>")
     return parts
+
+
+def _question_table(report: Report) -> str:
+    """Every question with its gold, answer and why it scored as it did."""
+    e = html.escape
+    parts = ["<h2>Every question</h2><table><tr><th>id</th><th>question</th><th>gold</th><th>answer</th>"
+             "<th>why</th></tr>"]
+    for r in report.rows:
+        golds = " / ".join(r["gold"]["answers"]) or "(unanswerable)"
+        ans = "(refused)" if r.get("refused") else _shorten(r.get("short_answer") or r.get("answer"), 120)
+        parts.append(f"<tr><td>{e(str(r['id']))}</td><td>{e(_shorten(r['question'], 120))}</td>"
+                     f"<td>{e(golds)}</td><td>{e(ans)}</td><td>{e(r.get('why', ''))}</td></tr>")
+    parts.append("</table>")
+    return "".join(parts)

@@ -12,16 +12,12 @@ import math
 import re
 from dataclasses import dataclass
 
-from articleqa.settings import Settings
+from articleqa.settings import AnswerSettings, Settings
 from articleqa.types import Citation, Passage
 from qa.citations import Sentence, make_citation, split_sentences
 
-RETRIEVAL_WEIGHT = 0.15  # of the passage's min-max normalised retrieval score
-DENSE_WEIGHT = 1.0  # of the sentence's min-max normalised e5 cosine, when lexical overlap is weak
-WEAK_LEXICAL = 0.25
-FIGURE_BONUS = 0.25  # for sentences holding a figure, when the question asks for one ("how many", "多少")
-CONTEXT_RANK_WEIGHT = 0.3  # of the retrieval rank, when choosing the passages the model sees
-MIN_SENTENCE_CHARS = 6
+# The weights (retrieval_weight, dense_weight, weak_lexical, figure_bonus, context_rank_weight, min_sentence_chars)
+# live in `articleqa.settings.AnswerSettings`.
 
 # Question words that every candidate sentence lacks anyway; they only add noise to overlap.
 _QUESTION_WORDS = frozenset(
@@ -69,11 +65,12 @@ class Scored:
     lexical: float = 0.0  # overlap with the question alone (0..1)
 
 
-def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
+def score_sentences(question: str, passages: list[Passage], cfg: AnswerSettings | None = None) -> list[Scored]:
     """Every sentence of ``passages``, scored against ``question``, best first.
 
     Shared tokens are weighted by length and by rarity among the candidate sentences (a word every sentence has,
     like the article's subject, says little about which sentence answers)."""
+    cfg = cfg or AnswerSettings()
     q = set(_tokens(question))
     scores = [p.score for p in passages]
     lo, hi = (min(scores), max(scores)) if scores else (0.0, 0.0)
@@ -81,10 +78,10 @@ def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
     for i, p in enumerate(passages):
         ret = (p.score - lo) / (hi - lo) if hi > lo else 1.0
         for s in split_sentences(p.chunk.text):
-            if len(re.findall(r"\w", s.text)) < MIN_SENTENCE_CHARS:
+            if len(re.findall(r"\w", s.text)) < cfg.min_sentence_chars:
                 continue
             cands.append((i, ret, s, set(_tokens(s.text))))
-    bonus = FIGURE_BONUS if asks_for_figure(question) else 0.0
+    bonus = cfg.figure_bonus if asks_for_figure(question) else 0.0
     n = len(cands)
     df = {t: sum(1 for c in cands if t in c[3]) for t in q}
     idf = {t: math.log(1.0 + n / (df[t] or 0.5)) if n else 1.0 for t in q}
@@ -93,38 +90,40 @@ def score_sentences(question: str, passages: list[Passage]) -> list[Scored]:
     for i, ret, s, toks in cands:
         lex = sum(_weight(t) * idf[t] for t in q & toks) / q_total
         extra = bonus if bonus and _FIGURE.search(s.text) else 0.0
-        out.append(Scored(lex + extra + RETRIEVAL_WEIGHT * ret, i, s.start, s.end, s.text, ret, lex))
+        out.append(Scored(lex + extra + cfg.retrieval_weight * ret, i, s.start, s.end, s.text, ret, lex))
     out.sort(key=lambda x: (-x.score, x.passage_index, x.start))
     return out
 
 
-def lexical_support(question: str, passages: list[Passage]) -> float:
+def lexical_support(question: str, passages: list[Passage], cfg: AnswerSettings | None = None) -> float:
     """The best sentence's lexical overlap with the question (0..1, retrieval score left out)."""
-    ranked = score_sentences(question, passages)
+    ranked = score_sentences(question, passages, cfg)
     return max((r.lexical for r in ranked), default=0.0)
 
 
-def order_for_context(question: str, passages: list[Passage], n: int) -> list[Passage]:
+def order_for_context(question: str, passages: list[Passage], n: int,
+                      cfg: AnswerSettings | None = None) -> list[Passage]:
     """``passages`` reordered so that the ``n`` given to the model come first: by the best sentence's lexical
     overlap with the question plus a share of the retrieval rank. Whole-chunk retrieval over one article's chunks
     scores them all alike; the one sentence that names what the question asks separates them. Questions whose words
     the passages do not share (another language) keep the retrieval order."""
+    cfg = cfg or AnswerSettings()
     if len(passages) <= n:
         return list(passages)
-    ranked = score_sentences(question, passages)
+    ranked = score_sentences(question, passages, cfg)
     best: dict[int, float] = {}
     for r in ranked:
         best[r.passage_index] = max(best.get(r.passage_index, 0.0), r.lexical)
-    if max(best.values(), default=0.0) < WEAK_LEXICAL:
+    if max(best.values(), default=0.0) < cfg.weak_lexical:
         return list(passages)
     m = len(passages)
-    key = {i: best.get(i, 0.0) + CONTEXT_RANK_WEIGHT * (1 - i / m) for i in range(m)}
+    key = {i: best.get(i, 0.0) + cfg.context_rank_weight * (1 - i / m) for i in range(m)}
     order = sorted(range(m), key=lambda i: (-key[i], i))
     head = sorted(order[:n], key=lambda i: (-key[i], i))
     return [passages[i] for i in head] + [passages[i] for i in range(m) if i not in head]
 
 
-def _add_dense(question: str, ranked: list[Scored], embedder) -> list[Scored]:
+def add_dense(question: str, ranked: list[Scored], embedder, weight: float) -> list[Scored]:
     """Re-score by e5 cosine between the question and the sentence's best clause (for questions that share no
     words with the passages, e.g. English about Chinese text; a whole long sentence dilutes the one clause that
     matches)."""
@@ -143,8 +142,16 @@ def _add_dense(question: str, ranked: list[Scored], embedder) -> list[Scored]:
         best[i] = max(best[i], float(sim))
     lo, hi = min(best), max(best)
     for r, sim in zip(ranked, best):
-        r.score += DENSE_WEIGHT * ((sim - lo) / (hi - lo) if hi > lo else 0.0)
+        r.score += weight * ((sim - lo) / (hi - lo) if hi > lo else 0.0)
     ranked.sort(key=lambda x: (-x.score, x.passage_index, x.start))
+    return ranked
+
+
+def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None) -> list[Scored]:
+    """`score_sentences`, re-scored by e5 cosine when the best lexical overlap is below ``cfg.weak_lexical``."""
+    ranked = score_sentences(question, passages, cfg)
+    if embedder is not None and ranked and max(r.lexical for r in ranked) < cfg.weak_lexical:
+        ranked = add_dense(question, ranked, embedder, cfg.dense_weight)
     return ranked
 
 
@@ -155,13 +162,9 @@ def extractive_answer(
     ``settings.answer.context_passages`` passages, in passage order, each followed by its [n] marker.
 
     With an ``embedder``, a question whose words barely appear in the passages (best lexical overlap below
-    ``WEAK_LEXICAL``) is matched to sentences by e5 cosine as well."""
+    ``settings.answer.weak_lexical``) is matched to sentences by e5 cosine as well."""
     given = passages[: settings.answer.context_passages]
-    ranked = score_sentences(question, given)
-    if embedder is not None and ranked:
-        best_lex = max(r.lexical for r in ranked)
-        if best_lex < WEAK_LEXICAL:
-            ranked = _add_dense(question, ranked, embedder)
+    ranked = rank_sentences(question, given, settings.answer, embedder)
     chosen = ranked[: max(1, settings.answer.extractive_sentences)]
     if not chosen:
         return "", []
@@ -177,3 +180,17 @@ def extractive_answer(
         citations.append(make_citation(n, given[c.passage_index], c.start, c.end))
     joiner = "" if re.search(r"[\u3400-\u9fff]", "".join(parts)) else " "
     return joiner.join(parts), citations
+
+
+def question_coverage(question: str, passages: list[Passage]) -> float:
+    """Weighted share (0..1) of the question's content words found anywhere in ``passages``: a near-miss question
+    (about the subject, asking for a fact the articles lack) names things no passage mentions (「員工」, "headquarters")."""
+    q = set(_tokens(question))
+    if not q:
+        return 1.0
+    seen: set[str] = set()
+    for p in passages:
+        seen.update(_tokens(p.chunk.text))
+        seen.update(_tokens(p.title or ""))
+    total = sum(_weight(t) for t in q)
+    return sum(_weight(t) for t in q if t in seen) / total

@@ -83,6 +83,22 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "段落中没有与问题内容相符的句子。",
         "en": "No sentence in the passages matches what the question asks about.",
     },
+    "note_short_unsupported": {
+        "zh-Hant": "模型給出的簡短答案不在它引用的句子中,改為摘錄該句。",
+        "zh-Hans": "模型给出的简短答案不在它引用的句子中,改为摘录该句。",
+        "en": "The model's short answer is not in the sentence it cites; quoting the sentence instead.",
+    },
+    "note_metadata": {
+        "zh-Hant": "答案取自文章的{field}欄位。",
+        "zh-Hans": "答案取自文章的{field}栏位。",
+        "en": "Answered from the article's {field} field.",
+    },
+    "note_not_answerable": {
+        "zh-Hant": "段落中沒有問題所問的{kind}。",
+        "zh-Hans": "段落中没有问题所问的{kind}。",
+        "en": "No passage sentence that matches the question holds the {kind} it asks for.",
+    },
+    "kind_figure": {"zh-Hant": "數字或年份", "zh-Hans": "数字或年份", "en": "number or year"},
     "note_rewritten": {
         "zh-Hant": "追問已改寫為:{question}",
         "zh-Hans": "追问已改写为:{question}",

@@ -1,70 +1,73 @@
-"""Prompts for the answer and follow-up rewriting calls.
+"""Prompts for the short-answer and follow-up rewriting calls.
 
-Kept short: the local 1.5B model reads about 100 prompt tokens a second on 2 cores. The system message is the same
-on every call, so llama.cpp reuses its KV cache for that prefix; everything that varies comes after it.
+Kept short: the local 1.5B model reads about 100-150 prompt tokens a second on 2 cores. The system message and the
+worked examples are the same on every call, so llama.cpp reuses its KV cache for that prefix; everything that
+varies (the evidence sentences and the question) comes after it.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
-from articleqa.types import Passage
 from qa.citations import strip_markers
-from qa.refusal import REFUSAL_TOKEN
-
-ANSWER_SYSTEM = (
-    "You answer questions using only the numbered passages given.\n"
-    "- Use only facts written in the passages. Never guess numbers, dates or names.\n"
-    "- Answer briefly: one or two short sentences, in the language of the question.\n"
-    "- After each claim, write the number of the passage it comes from in brackets, like [1].\n"
-    f"- If the passages do not contain the answer, reply exactly: {REFUSAL_TOKEN}"
-)
 
 REWRITE_SYSTEM = (
     "Rewrite the user's follow-up question as a standalone question, replacing pronouns with the names they refer "
     "to in the conversation. Reply with the rewritten question only, in the language of the follow-up."
 )
 
-HISTORY_TURNS = 2  # conversation turns the rewrite sees
-HISTORY_CHARS = 160  # of each past answer
+# Short answers (evidence first): the model returns JSON matching SHORT_SCHEMA; llama.cpp constrains it to.
+SHORT_SYSTEM = (
+    "Answer the question from the numbered sentences only.\n"
+    'Reply with JSON: {"answer": "<the shortest span that answers the question: a name, number, date, place or '
+    'short phrase, copied from one sentence>", "source": <the number of that sentence>}.\n'
+    "Answer in the language of the question: for an English question about Chinese sentences, translate the span "
+    "into English.\n"
+    'If no sentence answers the question, reply {"answer": "", "source": 0}.'
+)
 
+SHORT_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}, "source": {"type": "integer"}},
+    "required": ["answer", "source"],
+}
 
-def format_passages(passages: Sequence[Passage]) -> str:
-    lines = []
-    for i, p in enumerate(passages, 1):
-        text = " ".join(p.chunk.text.split())
-        title = " ".join((p.title or "").split())
-        lines.append(f"[{i}] {title}: {text}" if title else f"[{i}] {text}")
-    return "\n".join(lines)
-
-
-# The last line of the answer prompt, in the question's language: a small model follows an instruction written in
-# the language it must answer in more reliably (measured on the seed questions: an English-only instruction made
-# Qwen2.5-1.5B answer "NOT_FOUND" to s02, whose answer is in passage [1]).
-ANSWER_INSTRUCTION = {
-    "zh-Hant": f"請用繁體中文簡短回答,並在每個事實後標註段落編號,例如[1]。如果段落中沒有答案,只回覆 {REFUSAL_TOKEN}。",
-    "zh-Hans": f"请用简体中文简短回答,并在每个事实后标注段落编号,例如[1]。如果段落中没有答案,只回复 {REFUSAL_TOKEN}。",
-    "en": f"Answer briefly in English, with the passage number in brackets after each fact, like [1]. "
-    f"If the passages do not contain the answer, reply only {REFUSAL_TOKEN}.",
+SHORT_INSTRUCTION = {
+    "zh-Hant": "請用繁體中文,只回覆 JSON。",
+    "zh-Hans": "请用简体中文,只回复 JSON。",
+    "en": "Reply with JSON only; the answer in English.",
 }
 
 
-def answer_messages(question: str, passages: Sequence[Passage], lang: str) -> list[tuple[str, str]]:
-    """(role, content) pairs for the answer call: fixed system prefix, passages, question."""
-    user = (
-        f"Passages:\n{format_passages(passages)}\n\n"
-        f"Question: {question.strip()}\n"
-        f"{ANSWER_INSTRUCTION.get(lang, ANSWER_INSTRUCTION['en'])}"
-    )
-    return [("system", ANSWER_SYSTEM), ("human", user)]
+def short_user(evidence_text: str, question: str, lang: str) -> str:
+    return f"{evidence_text}\n\nQuestion: {question.strip()}\n{SHORT_INSTRUCTION.get(lang, SHORT_INSTRUCTION['en'])}"
 
 
-def rewrite_messages(question: str, history: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(role, content) pairs for rewriting a follow-up into a standalone question."""
+def short_prefix(few_shot: bool) -> list[tuple[str, str]]:
+    """The fixed head of every short-answer prompt: the system message and the worked examples."""
+    from qa.fewshot import EXAMPLES
+    from qa.language import question_lang
+
+    pairs = [("system", SHORT_SYSTEM)]
+    if few_shot:
+        for ev, q, reply in EXAMPLES:
+            pairs += [("human", short_user(ev, q, question_lang(q))), ("ai", reply)]
+    return pairs
+
+
+def short_messages(evidence_text: str, question: str, lang: str, few_shot: bool) -> list[tuple[str, str]]:
+    """(role, content) pairs for the short-answer call: the fixed prefix, then the evidence and the question."""
+    return short_prefix(few_shot) + [("human", short_user(evidence_text, question, lang))]
+
+
+def rewrite_messages(question: str, history: Sequence[tuple[str, str]], turns_kept: int = 2,
+                     answer_chars: int = 160) -> list[tuple[str, str]]:
+    """(role, content) pairs for rewriting a follow-up into a standalone question (settings.answer.history_turns /
+    history_chars)."""
     turns = []
-    for user, assistant in list(history)[-HISTORY_TURNS:]:
+    for user, assistant in list(history)[-turns_kept:]:
         a = " ".join(strip_markers(assistant or "").split())
-        if len(a) > HISTORY_CHARS:
-            a = a[:HISTORY_CHARS] + "…"
+        if len(a) > answer_chars:
+            a = a[:answer_chars] + "…"
         turns.append(f"User: {' '.join((user or '').split())}\nAssistant: {a}")
     user_msg = "Conversation:\n" + "\n".join(turns) + f"\n\nFollow-up: {question.strip()}\nStandalone question:"
     return [("system", REWRITE_SYSTEM), ("human", user_msg)]

@@ -124,13 +124,17 @@ def refused_answer(
 
 def weak_overlap(question: str, passages: list[Passage], settings: Settings) -> bool:
     """No sentence of ``passages`` shares enough with a same-language question (``settings.answer.
-    min_lexical_overlap``): the passages are near the question in embedding space but not about what it asks.
-    Not applied across languages, where questions share no words with the passages."""
-    from qa.extractive import lexical_support
+    min_lexical_overlap``), or the passages lack too many of its content words (``min_question_coverage``): the
+    passages are near the question in embedding space but not about what it asks. Not applied across languages,
+    where questions share no words with the passages."""
+    from qa.extractive import lexical_support, question_coverage
 
     if not passages or cross_lingual(question, passages):
         return False
-    return lexical_support(question, passages) < settings.answer.min_lexical_overlap
+    a = settings.answer
+    if a.min_question_coverage > 0 and question_coverage(question, passages) < a.min_question_coverage:
+        return True
+    return lexical_support(question, passages, a) < a.min_lexical_overlap
 
 
 def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:
@@ -138,3 +142,25 @@ def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, q
     if not passages or best is None:
         return message("note_no_passages", lang)
     return message("note_weak_evidence", lang, score=best, threshold=dense_threshold(settings, question, passages))
+
+
+# Questions whose answer must be a number or a year (matched after Simplified conversion and lower-casing).
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much)\b|\b(?:what|which) year\b|\bin what year\b|多少|几[个年次位名人岁]|"
+                          r"哪一年|哪年|几年|何年")
+_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿零〇]")
+
+
+def missing_asked_figure(question: str, passages: list[Passage], settings: Settings) -> bool:
+    """The question asks for a number or a year, and none of the sentences that match it best holds one (near-miss
+    questions: the article is about the subject, the asked figure is not there). ``settings.answer.figure_gate``."""
+    from qa.extractive import score_sentences
+
+    a = settings.answer
+    if not a.figure_gate or not passages or not _ASKS_NUMBER.search(normalize_for_match(question)):
+        return False
+    ranked = sorted(score_sentences(question, passages, a), key=lambda r: -r.lexical)
+    if not ranked:
+        return False
+    best = ranked[0].lexical
+    close = [r for r in ranked[: a.figure_gate_sentences] if r.lexical >= a.figure_gate_share * best]
+    return not any(_NUMBER.search(r.text) for r in close)

@@ -102,3 +102,43 @@ def test_evaluate_interrupted_returns_partial(tmp_path, private_cache):
     data = json.loads((Path(tmp_path) / "report.json").read_text(encoding="utf-8"))
     assert data["partial"] is True
     assert "Partial run" in (Path(tmp_path) / "report.html").read_text(encoding="utf-8")
+
+
+def test_minimal_question_file_is_measured_not_zeroed(tmp_path, capsys):
+    """A question file as a new user writes it: only `question` and `answers` (and `answerable` on one line)."""
+    qfile = tmp_path / "mine.jsonl"
+    lines = [
+        {"question": "京東白條是什麼時候推出的?", "answers": ["2014年2月"]},
+        {"question": "京東金融的CEO是誰?", "answers": ["陳生強"]},
+        {"question": "京东金融的个人用户数量超过多少?", "answers": ["3.6亿"]},
+        {"question": "京東金融2019年的營收是多少?", "answers": [], "answerable": False},
+    ]
+    qfile.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    code = main(["eval", str(qfile), "--articles", *SEED_A, "--no-progress", "--mode", "extractive",
+                 "--out", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    m = data["metrics"]
+    # each answer is in a retrieved passage and in the quoted sentence: measured by the fallback, and all hits
+    assert (m["hit@1"]["value"], m["hit@1"]["n"]) == (1.0, 3)
+    assert (m["citation_precision"]["value"], m["citation_recall"]["value"]) == (1.0, 1.0)
+    assert (m["refusal_rate"]["value"], m["refusal_rate"]["n"]) == (1.0, 1)
+    assert any("name no gold article or paragraph" in n for n in data["notes"])
+    assert all(r["why"] for r in data["rows"])
+    html = (tmp_path / "r" / "report.html").read_text(encoding="utf-8")
+    assert "Every question" in html and "unanswerable, refused: right" in html
+
+
+def test_a_metric_with_nothing_to_measure_says_so(tmp_path, capsys):
+    qfile = tmp_path / "only-unanswerable.jsonl"
+    qfile.write_text(json.dumps({"question": "京東金融2019年的營收是多少?", "answers": [], "answerable": False},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    code = main(["eval", str(qfile), "--articles", *SEED_A, "--no-progress", "--mode", "extractive",
+                 "--out", str(tmp_path / "r")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    assert data["metrics"]["f1"]["value"] is None and data["metrics"]["hit@1"]["value"] is None
+    md = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
+    assert "| f1 ↑ | not measured |" in md and "| f1 | not measured |" in out

@@ -7,7 +7,9 @@ from articleqa.types import Answer, Chunk, Citation, Passage
 from eval.metrics import QuestionResult, aggregate_all, bootstrap_ci, metrics_for, score
 from eval.metrics import answer_match as am
 from eval.metrics.evidence import find_span, resolve_gold
-from eval.metrics.grounding import unsupported_figures_local, unsupported_in
+from eval.metrics.figures import cn_value
+from eval.metrics.figures import unsupported as unsupported_figures_local
+from eval.metrics.grounding import checker, unsupported_in
 from eval.metrics.latency import LatencyP
 
 
@@ -226,6 +228,24 @@ def test_grounding_local_checker():
     assert unsupported_figures_local("20家", ["2017年"]) == ["20"]
     # full-width digits fold to ASCII
     assert unsupported_figures_local("５００家", ["500家"]) == []
+    # by value, with scales and Chinese numerals: 3.6亿 = 360 million; 三十 = 30; an English bare 500 vs 「500+個」
+    assert unsupported_figures_local("360 million users", ["個人用戶數量超過3.6億"]) == []
+    assert unsupported_figures_local("30 years", ["種茶已有三十年"]) == []
+    assert unsupported_figures_local("500", ["構建起500+個風控模型"]) == []
+    assert unsupported_figures_local("四十年", ["種茶已有三十年"]) == ["四十"]
+    assert (cn_value("两千五百"), cn_value("三亿"), cn_value("十二")) == (2500, 3e8, 12)
+
+
+def test_grounding_checker_does_not_use_qa():
+    import subprocess
+    import sys
+
+    name, _ = checker()
+    assert name == "eval.metrics.figures"
+    code = ("import sys, eval.metrics, eval.report, eval.harness; "
+            "print(sorted(m for m in sys.modules if m == 'qa' or m.startswith('qa.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_grounding_metric_and_fallbacks():
@@ -306,3 +326,9 @@ def test_aggregate_by_language_and_mode_sets():
     assert overall["hit@1"]["value"] is None and overall["hit@1"]["n"] == 0
     assert (overall["hit@1"]["ci_low"], overall["hit@1"]["ci_high"]) == (None, None)
     assert by_lang["zh-Hant"]["hit@1"] == {"value": None, "ci_low": None, "ci_high": None, "n": 0}
+
+
+def test_contains_for_an_english_question_answered_with_a_chinese_quote():
+    # the English question about a Chinese article gets the article's sentence quoted: matched as Chinese text
+    assert am.contains_answer("京東金融已經構建起500+個風控模型[1]", ["500+", "500"], "en") == 1.0
+    assert am.contains_answer("京東金融已有60萬+風控變量", ["500"], "en") == 0.0

@@ -174,13 +174,16 @@ def contains_answer(prediction: str, golds: Iterable[str], lang: str) -> float |
     golds = list(golds)
     if not golds:
         return None
-    if is_english(lang):
+    if is_english(lang) and not _CMRC_CJK.search(prediction):  # an English question may get a Chinese quote
         pred = f" {normalize_answer(prediction)} "
         hits = [g for g in (normalize_answer(x) for x in golds) if g and f" {g} " in pred]
     else:
         pred = remove_punctuation(prediction)
         hits = [g for g in (remove_punctuation(x) for x in golds) if g and g in pred]
     return 1.0 if hits else 0.0
+
+
+_MARKERS = re.compile(r"\s*[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
 
 
 class _AnswerMetric(Metric):
@@ -190,7 +193,10 @@ class _AnswerMetric(Metric):
     def value(self, r: QuestionResult) -> float | None:
         if not r.answerable or not r.answers:
             return None
-        return self.score(r.answer_text, r.answers, r.lang)
+        return self.score(self.text(r), r.answers, r.lang)
+
+    def text(self, r: QuestionResult) -> str:
+        return r.short_text
 
     def score(self, prediction: str, golds: list[str], lang: str) -> float | None:
         raise NotImplementedError
@@ -214,10 +220,21 @@ class F1(_AnswerMetric):
 
 class ContainsAnswer(_AnswerMetric):
     name = "answer_contains"
-    label = "answer contains a gold answer"
+    label = "short answer (or quoted answer) contains a gold answer"
 
     def score(self, prediction, golds, lang):
         return contains_answer(prediction, golds, lang)
 
 
-METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer()]
+class ShownContainsAnswer(ContainsAnswer):
+    """The whole shown answer, the quote beneath the short answer included (lenient: the quote is the evidence)."""
+
+    name = "shown_contains"
+    label = "answer or its quote contains a gold answer"
+    gate = False
+
+    def text(self, r: QuestionResult) -> str:
+        return _MARKERS.sub(" ", r.answer_text)
+
+
+METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer(), ShownContainsAnswer()]

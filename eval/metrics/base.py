@@ -7,11 +7,13 @@ resamples at once, which is what the bootstrap needs.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 
+from articleqa.text import detect_lang
 from articleqa.types import Answer, Passage
 
 MODES = ("llm", "extractive", "retrieval")
@@ -45,6 +47,20 @@ class QuestionResult:
         return self.answer.text if self.answer is not None else ""
 
     @property
+    def short_text(self) -> str:
+        """What answer-match metrics score: the short answer when the assistant gave one, else the answer text
+        without citation markers."""
+        if self.answer is None:
+            return ""
+        short = getattr(self.answer, "short_answer", "") or ""
+        return short if short else re.sub(r"\s*[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]", "", self.answer.text)
+
+    @property
+    def gold_located(self) -> bool:
+        """The set names where the gold evidence is (an article id or a gold paragraph)."""
+        return bool(self.article_id or self.context)
+
+    @property
     def refused(self) -> bool:
         return bool(self.answer is not None and self.answer.refused)
 
@@ -62,10 +78,11 @@ class QuestionResult:
         answerable = rec.get("answerable")
         if answerable is None:
             answerable = bool(answers)
+        question = str(rec.get("question", ""))
         return cls(
             qid=str(rec.get("id", "")),
-            question=str(rec.get("question", "")),
-            lang=str(rec.get("lang") or ""),
+            question=question,
+            lang=str(rec.get("lang") or detect_lang(question)),
             answers=answers,
             answerable=bool(answerable),
             article_id=str(rec.get("article_id") or ""),

@@ -80,11 +80,16 @@ def overlaps_gold(r: QuestionResult, start: int, end: int, text: str) -> bool:
 
 
 def chunk_is_hit(r: QuestionResult, chunk: Chunk) -> bool:
-    """Strict hit: gold article, overlaps the gold context, contains a gold answer."""
-    if not r.answerable or not r.answers or r.gold_article_id is None:
+    """Strict hit: gold article, overlaps the gold context, contains a gold answer. A set that names no gold article
+    and no gold paragraph (only ``question`` and ``answers``) falls back to: the chunk contains a gold answer."""
+    if not r.answerable or not r.answers:
         return False
-    if chunk.article_id != r.gold_article_id:
+    if not r.gold_located:
+        return simplified_contains(chunk.text, r.answers)
+    if r.gold_article_id is None or chunk.article_id != r.gold_article_id:
         return False
+    if not r.context:
+        return simplified_contains(chunk.text, r.answers)
     return overlaps_gold(r, chunk.start, chunk.end, chunk.text) and simplified_contains(chunk.text, r.answers)
 
 

@@ -1,0 +1,73 @@
+"""A short answer, then its evidence: the model's span is accepted only when the sentence it cites supports it.
+
+Support: the span (normalised: Simplified script, folded width, lower case, no punctuation or spaces) is inside
+the cited evidence sentence, or inside another evidence sentence (the citation then moves there). A span in another
+language than its sentence (an English answer from a Chinese sentence) is accepted when every figure in it is in
+that sentence. Otherwise the answer falls back to quoting the cited sentence.
+"""
+from __future__ import annotations
+
+import re
+
+from articleqa.text import has_cjk, normalize_for_match
+from articleqa.types import Answer, Chunk, Passage
+from qa.citations import make_citation, strip_markers
+from qa.grounding import unsupported_claims
+from qa.language import message, to_answer_script
+from qa.state import ChainState, EvidenceSentence
+
+_DROP = re.compile(r"[\W_]+")
+
+
+def squash(text: str) -> str:
+    return _DROP.sub("", normalize_for_match(strip_markers(text or "")))
+
+
+def _figures_in(span: str, sentence: str) -> bool:
+    probe = Passage(chunk=Chunk(id="s", article_id="", ordinal=0, text=sentence, start=0, end=len(sentence)))
+    return not unsupported_claims(span, [probe])
+
+
+def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]) -> EvidenceSentence | None:
+    """The evidence sentence that supports ``span`` (the cited one first), or None."""
+    key = squash(span)
+    if not key:
+        return None
+    cited = [e for e in evidence if e.n == source]
+    for e in cited + [e for e in evidence if e.n != source]:
+        if key in squash(e.text):
+            return e
+    for e in cited:
+        if has_cjk(span) != has_cjk(e.text) and _figures_in(span, e.text):
+            return e
+    return None
+
+
+def quote_block(quote: str, lang: str) -> str:
+    q = " ".join(quote.split())
+    return f"「{q}」" if lang.startswith("zh") else f"\u201c{q}\u201d"
+
+
+def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer | None:
+    """The cited short answer with its quote beneath, the cited sentence quoted when the span is not supported, or
+    None (no usable source: the caller falls back to the extractive answer)."""
+    reply = s.reply
+    assert reply is not None
+    e = supporting_sentence(reply.answer, reply.source, s.evidence)
+    span = to_answer_script(reply.answer, s.lang)
+    if e is None:
+        e = next((x for x in s.evidence if x.n == reply.source), None)
+        if e is None:
+            return None
+        s.notes.append(message("note_short_unsupported", s.lang))
+        span = ""
+    n = e.passage_index + 1
+    cite = make_citation(n, given[e.passage_index], e.start, e.end)
+    quote = to_answer_script(cite.quote, s.lang) if s.lang.startswith("zh") else cite.quote
+    if span:
+        sep = "" if has_cjk(span) else " "
+        text = f"{span}{sep}[{n}]\n{quote_block(quote, s.lang)}"
+    else:
+        text = f"{quote}[{n}]"
+    return Answer(question=s.question, text=text, citations=[cite], refused=False, mode=mode_name,
+                  notes=list(s.notes), passages=s.passages, lang=s.lang, short_answer=span)

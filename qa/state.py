@@ -1,0 +1,73 @@
+"""The answer chain's state: one typed object that each step reads and fills in (see qa/chain.py)."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from articleqa.types import Answer, Passage
+
+TokenCallback = Callable[[str], None]
+
+
+@dataclass
+class EvidenceSentence:
+    """A sentence given to the model, numbered ``n`` in the prompt; its span is in its passage's chunk text."""
+
+    n: int
+    passage_index: int  # 0-based in the passages given
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+@dataclass
+class ShortReply:
+    """The model's schema-constrained reply: a short answer span and the number of the sentence it came from."""
+
+    answer: str
+    source: int  # 0 = no source (the model found no answer)
+    raw: str
+    parsed: bool = True
+
+
+@dataclass
+class ChainState:
+    # the request
+    question: str
+    history: list[tuple[str, str]] = field(default_factory=list)
+    mode: str = ""  # llm | extractive (after `prepare`)
+    k: int | None = None
+    filters: Any = None  # an articleqa.store.SearchFilter; None = the assistant's default scope
+    on_token: TokenCallback | None = None
+    cancel: threading.Event | None = None
+    # filled in by the steps
+    t0: float = field(default_factory=time.perf_counter)
+    lang: str = "en"
+    standalone: str = ""
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    passages: list[Passage] = field(default_factory=list)
+    refuse: str | None = None  # the note of a refusal decided before generation
+    evidence: list[EvidenceSentence] = field(default_factory=list)
+    reply: ShortReply | None = None
+    direct: Answer | None = None  # an answer found without generation (a question about the article itself)
+    llm_failed: bool = False
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+    @classmethod
+    def from_request(cls, req: "dict | ChainState") -> "ChainState":
+        if isinstance(req, ChainState):
+            return req
+        return cls(
+            question=str(req.get("question") or ""),
+            history=[tuple(h) for h in (req.get("history") or ())],
+            mode=req.get("mode") or "",
+            k=req.get("k"),
+            filters=req.get("filters"),
+            on_token=req.get("on_token"),
+            cancel=req.get("cancel"),
+        )
