@@ -16,15 +16,23 @@ import random
 import sys
 from pathlib import Path
 
+from bench.common import indexable_copy
+
 DATA = {
     "drcd": ("eval/datasets/drcd", None),
     "cmrc2018": ("eval/datasets/cmrc2018", None),
     "squad1": ("eval/datasets/squad1", None),
     "seed": ("eval/datasets/seed", None),
-    "squad2": ("/tmp/aq/data/squad2", "report"),
-    "drcd-nearmiss": ("/tmp/aq/data/drcd-nearmiss", None),
-    "cmrc2018-nearmiss": ("/tmp/aq/data/cmrc2018-nearmiss", None),
+    # from ../shared/eval, with the articles the near-miss sets emptied left out (bench.common.indexable_copy)
+    "squad2": ("shared:squad2", "report"),
+    "drcd-nearmiss": ("shared:drcd-nearmiss", None),
+    "cmrc2018-nearmiss": ("shared:cmrc2018-nearmiss", None),
 }
+
+
+def _folder(name: str) -> Path:
+    where = DATA[name][0]
+    return indexable_copy(where.split(":", 1)[1]) if where.startswith("shared:") else Path(where)
 
 
 def _lines(path: Path) -> list[dict]:
@@ -42,7 +50,7 @@ def tuned_ids() -> set[str]:
     out |= {q["id"] for q in rng.sample(drcd, 30)}
     out |= {q["id"] for q in rng.sample(squad, 20)}
     # the gates were tuned on drcd-nearmiss, built from the same DRCD dev questions
-    nearmiss = Path(DATA["drcd-nearmiss"][0]) / "questions.jsonl"
+    nearmiss = _folder("drcd-nearmiss") / "questions.jsonl"
     if nearmiss.exists():
         out |= {q["id"] for q in _lines(nearmiss)}
     return out
@@ -71,7 +79,7 @@ def main(argv=None) -> int:
     from eval.index import ensure_index
     from qa import Assistant
 
-    folder, split = Path(DATA[args.dataset][0]), DATA[args.dataset][1]
+    folder, split = _folder(args.dataset), DATA[args.dataset][1]
     over = {"answer.mode": args.mode, "models.n_threads": args.threads}
     settings = load_settings().with_overrides(over)
     arts = sorted(folder.glob("*.txt")) if args.dataset == "seed" else [folder / "articles.jsonl"]

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.answer_speed [--quick] [--json-out FILE]
 
-The seed article (``/work/shared/eval/seed/jdfinance-2018.txt``) is ingested into a fresh index; the questions
+The seed article (``../shared/eval/seed/jdfinance-2018.txt``) is ingested into a fresh index; the questions
 are asked through ``qa.Assistant`` (``ask``, which streams from the model internally and records
 ``timings["first_token"]``). The chat model is loaded before the first question (its load time is reported
 apart), so the first question shows a cold KV cache and the later ones what llama.cpp's prompt-prefix reuse saves.

@@ -18,7 +18,8 @@ import json
 import sys
 from pathlib import Path
 
-SHARED = Path("/tmp/aq/data")  # override with --data
+from bench.common import indexable_copy
+
 SETS = {"drcd-nearmiss": "drcd-nearmiss", "cmrc2018-nearmiss": "cmrc2018-nearmiss", "squad2": "squad2"}
 GRID = {
     "min_lexical_overlap": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
@@ -51,13 +52,13 @@ def _split(name: str, order: dict[str, int], q: dict) -> str:
     return "report"
 
 
-def features(name: str, root: Path, settings, sample: int | None = None) -> list[dict]:
+def features(name: str, root: Path | None, settings, sample: int | None = None) -> list[dict]:
     from eval.index import ensure_index
     from qa import Assistant
     from qa.extractive import lexical_support, order_for_context, question_coverage
     from qa.refusal import best_dense_score, cross_lingual, missing_question_figures
 
-    folder = root / SETS[name]
+    folder = root / SETS[name] if root is not None else indexable_copy(SETS[name])
     articles = [json.loads(x) for x in (folder / "articles.jsonl").read_text(encoding="utf-8").splitlines() if x]
     order = {a["id"]: i for i, a in enumerate(articles)}
     qs = [json.loads(x) for x in (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x]
@@ -78,7 +79,7 @@ def features(name: str, root: Path, settings, sample: int | None = None) -> list
     return out
 
 
-def cached_features(name: str, root: Path, settings, cache: Path | None, sample: int | None = None) -> list[dict]:
+def cached_features(name: str, root: Path | None, settings, cache: Path | None, sample: int | None = None) -> list[dict]:
     import pickle
 
     path = cache / f"features-{name}.pkl" if cache else None
@@ -123,7 +124,8 @@ def rates(rows: list[dict], cfg: dict, settings) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", type=Path, default=SHARED)
+    p.add_argument("--data", type=Path, default=None,
+                   help="a folder with <set>/articles.jsonl and questions.jsonl (default: ../shared/eval, empty articles left out)")
     p.add_argument("--out", type=Path, default=None)
     p.add_argument("--cache", type=Path, default=None, help="keep each set's features here (pickle), reuse them")
     p.add_argument("--sample", type=int, default=None, help="at most N questions per set and split")

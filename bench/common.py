@@ -15,7 +15,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DIR", "/work/shared/eval"))
+# The development data beside the checkout (../shared/eval), or ARTICLEQA_EVAL_DIR.
+EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DIR", ROOT.parent / "shared" / "eval"))
 DATASETS = ["drcd", "cmrc2018", "squad1"]
 SEED_ARTICLE = EVAL / "seed" / "jdfinance-2018.txt"
 SEED_QUESTIONS = EVAL / "seed" / "questions.jsonl"
@@ -129,3 +130,16 @@ def publish(res: dict, render, json_out: str | os.PathLike | None) -> int:
     print(res["markdown"])
     write_json(json_out, res)
     return 0
+
+
+def indexable_copy(name: str) -> Path:
+    """``EVAL/<name>/dev`` with the articles that have no text left out (the near-miss sets empty some articles
+    entirely, and ingest reports such a line as a failure), copied once under the user's cache."""
+    src = EVAL / name / "dev"
+    out = Path("~/.cache/articleqa/bench/data").expanduser() / name
+    arts = [a for a in read_jsonl(src / "articles.jsonl") if (a.get("text") or "").strip()]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "articles.jsonl").write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts),
+                                        encoding="utf-8")
+    (out / "questions.jsonl").write_text((src / "questions.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    return out

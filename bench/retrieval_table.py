@@ -35,7 +35,7 @@ from articleqa.text import normalize_for_match  # noqa: E402
 from qa.retrieval.fusion import fuse  # noqa: E402
 from qa.retrieval.keyword import ENGLISH_STOPWORDS, BM25Corpus  # noqa: E402
 
-EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DIR", "/work/shared/eval"))
+EVAL = Path(os.environ.get("ARTICLEQA_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 SPLITS = ["drcd", "cmrc2018", "squad1"]
 # The plain LangChain pipeline (hit@1, hit@5), from /work/shared/notes/retrieval-baseline.md.
 PLAIN = {"drcd": (0.78, 0.97), "cmrc2018": (0.75, 0.98), "squad1": (0.72, 0.94)}
