@@ -10,31 +10,7 @@ import pytest
 
 from articleqa.settings import Settings
 from articleqa.store import StoreError, open_store
-from articleqa.types import Article, Chunk
-
-DIM = 16
-
-
-def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    v = rng.standard_normal((n, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-
-def make_article(aid: str, n_chunks: int, title: str = "") -> tuple[Article, list[Chunk]]:
-    parts = [f"{aid} 第{i}段的句子。" for i in range(n_chunks)]
-    text = "\n\n".join(parts)
-    chunks, pos = [], 0
-    for i, p in enumerate(parts):
-        start = text.index(p, pos)
-        chunks.append(Chunk(id=f"{aid}:{i}", article_id=aid, ordinal=i, text=p, start=start, end=start + len(p),
-                            heading="", n_tokens=len(p)))
-        pos = start + len(p)
-    import hashlib
-
-    art = Article(id=aid, title=title or f"title {aid}", text=text, source="test", lang="zh-Hant",
-                  content_hash=hashlib.sha256(text.encode()).hexdigest())
-    return art, chunks
-
+from tests.store_helpers import DIM, make_article, unit
 
 def settings_for(kind: str) -> Settings:
     return Settings().with_overrides({"index.kind": kind, "index.ivf_nprobe": 64})

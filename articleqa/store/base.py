@@ -18,6 +18,22 @@ class StoreError(RuntimeError):
     pass
 
 
+def checked_vectors(article: Article, chunks: list[Chunk], vectors) -> np.ndarray:
+    """``vectors`` as contiguous float32 after checking that they and ``chunks`` fit ``article`` (every backend's
+    ``add`` starts here)."""
+    vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
+    if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
+        raise StoreError(f"{article.id}: {len(chunks)} chunks but vectors of shape {vectors.shape}")
+    if not chunks:
+        raise StoreError(f"{article.id}: an article needs at least one chunk")
+    for c in chunks:
+        if c.article_id != article.id:
+            raise StoreError(f"chunk {c.id} belongs to {c.article_id}, not {article.id}")
+        if article.text[c.start : c.end] != c.text:
+            raise StoreError(f"chunk {c.id}: text does not match article.text[{c.start}:{c.end}]")
+    return vectors
+
+
 class Store(ABC):
     """A vector + metadata store. Writes become visible atomically at `commit()`."""
 

@@ -41,7 +41,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from articleqa.models.files import atomic_path
-from articleqa.store.base import Store, StoreError
+from articleqa.store.base import Store, StoreError, checked_vectors
 from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter, iso_date
 from articleqa.types import Article, Chunk
 
@@ -449,16 +449,7 @@ class FaissSqliteStore(Store):
 
     # ------------------------------------------------------------------ writes
     def add(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
-        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise StoreError(f"{article.id}: {len(chunks)} chunks but vectors of shape {vectors.shape}")
-        if not chunks:
-            raise StoreError(f"{article.id}: an article needs at least one chunk")
-        for c in chunks:
-            if c.article_id != article.id:
-                raise StoreError(f"chunk {c.id} belongs to {c.article_id}, not {article.id}")
-            if article.text[c.start : c.end] != c.text:
-                raise StoreError(f"chunk {c.id}: text does not match article.text[{c.start}:{c.end}]")
+        vectors = checked_vectors(article, chunks, vectors)
         with self._lock:
             self._begin()
             dim = self._dim()

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Iterator
 import numpy as np
 
 from articleqa.store import pg_keyword, pg_schema
-from articleqa.store.base import Store, StoreError
+from articleqa.store.base import Store, StoreError, checked_vectors
 from articleqa.store.faiss_sqlite import _debug_pause
 from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter, iso_date
 from articleqa.types import Article, Chunk
@@ -231,16 +231,7 @@ class PostgresStore(Store):
     def add(self, article: Article, chunks: list[Chunk], vectors: np.ndarray) -> None:
         from articleqa.tokens import tokenize
 
-        vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32))
-        if vectors.ndim != 2 or vectors.shape[0] != len(chunks):
-            raise StoreError(f"{article.id}: {len(chunks)} chunks but vectors of shape {vectors.shape}")
-        if not chunks:
-            raise StoreError(f"{article.id}: an article needs at least one chunk")
-        for c in chunks:
-            if c.article_id != article.id:
-                raise StoreError(f"chunk {c.id} belongs to {c.article_id}, not {article.id}")
-            if article.text[c.start : c.end] != c.text:
-                raise StoreError(f"chunk {c.id}: text does not match article.text[{c.start}:{c.end}]")
+        vectors = checked_vectors(article, chunks, vectors)
         collection = article.collection or DEFAULT_COLLECTION
         pub_date = iso_date(article.date) or None
         title_tokens = tokenize(article.title)
