@@ -3,11 +3,11 @@
 This package is the shared core (settings, types, text, models, store); it imports nothing above it. The
 public API lives in the layers that own it:
 
-    from articleqa.settings import Settings, load_settings     # the one settings tree
-    from articleqa.types import Article, Chunk, Passage, Citation, Answer
-    from ingest import ingest_paths                            # ingest_paths(paths, index_dir, settings) -> IngestReport
-    from qa import Assistant                                   # Assistant.open(index_dir, settings).ask(question)
-    from eval import evaluate                                  # evaluate(questions, assistant, ...) -> Report
+    articleqa.settings: Settings, load_settings    the one settings tree
+    articleqa.types: Article, Chunk, Passage, Citation, Answer
+    ingest: ingest_paths(paths, index_dir, settings) -> IngestReport
+    qa: Assistant.open(index_dir, settings).ask(question) -> Answer
+    eval: evaluate(questions, assistant, ...) -> Report
 """
 from __future__ import annotations
 
