@@ -17,6 +17,7 @@ and needs no ``LlamaCache`` (that one stores whole states across *different* pro
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -370,8 +371,20 @@ def _llama_chat(path: Path, settings: Settings):
                     max_tokens=m.max_tokens,
                     verbose=False,
                 )
+            if not _llama_models:
+                atexit.register(_close_llama_models)
             _llama_models[key] = chat
     return chat
+
+
+def _close_llama_models() -> None:
+    """Free the models while the interpreter is whole: llama.cpp's own finaliser, run during shutdown, finds its
+    functions already torn down and prints a TypeError."""
+    for chat in list(_llama_models.values()):
+        client = getattr(chat, "client", None)
+        if client is not None and hasattr(client, "close"):
+            client.close()
+    _llama_models.clear()
 
 
 def load_chat_model(settings: Settings, streaming: bool = True):
