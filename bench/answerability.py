@@ -25,6 +25,7 @@ GRID = {
     "min_lexical_overlap": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
     "figure_gate": [False, True],
     "figure_gate_share": [0.5, 0.6, 0.8],
+    "figure_gate_neighbours": [False, True],
     "min_dense_score": [0.85],  # kept at its off-topic calibration (bench/refusal_calibration.py)
     "min_question_coverage": [0.0, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
@@ -96,10 +97,11 @@ def figure_flags(rows: list[dict], settings) -> None:
     """The figure gate's verdict per row for every share in the grid (computed once: it scores sentences)."""
     from qa.refusal import missing_asked_figure
 
-    for share in GRID["figure_gate_share"]:
-        s = settings.with_overrides({"answer.figure_gate": True, "answer.figure_gate_share": share})
+    for share, near in itertools.product(GRID["figure_gate_share"], GRID["figure_gate_neighbours"]):
+        s = settings.with_overrides({"answer.figure_gate": True, "answer.figure_gate_share": share,
+                                     "answer.figure_gate_neighbours": near})
         for f in rows:
-            f.setdefault("fig", {})[share] = missing_asked_figure(
+            f.setdefault("fig", {})[(share, near)] = missing_asked_figure(
                 f["question"], f["passages"][: settings.answer.context_passages], s)
 
 
@@ -112,7 +114,7 @@ def refused(f: dict, cfg: dict, settings) -> bool:
         return True
     if f["missing_named"]:
         return True
-    return bool(cfg["figure_gate"] and f["fig"][cfg["figure_gate_share"]])
+    return bool(cfg["figure_gate"] and f["fig"][(cfg["figure_gate_share"], cfg["figure_gate_neighbours"])])
 
 
 def rates(rows: list[dict], cfg: dict, settings) -> dict:
@@ -143,7 +145,8 @@ def main(argv=None) -> int:
     best = None
     for values in itertools.product(*GRID.values()):
         cfg = dict(zip(GRID, values))
-        if not cfg["figure_gate"] and cfg["figure_gate_share"] != GRID["figure_gate_share"][0]:
+        if not cfg["figure_gate"] and (cfg["figure_gate_share"], cfg["figure_gate_neighbours"]) != (
+                GRID["figure_gate_share"][0], GRID["figure_gate_neighbours"][0]):
             continue
         r = rates(tune, cfg, settings)
         key = (r["answerable_refused"] <= 0.10, r["unanswerable_refused"] - r["answerable_refused"])

@@ -76,7 +76,11 @@ def missing_question_figures(question: str, passages: list[Passage]) -> list[str
     (articles often word them differently)."""
     from qa.grounding import unsupported_claims
 
-    return unsupported_claims(question, passages, kinds=("num", "pct", "times", "date"))
+    return unsupported_claims(_DECADE.sub("", question), passages, kinds=("num", "pct", "times", "date"))
+
+
+# "60年代" names a decade without its century ("1950、60年代" over "1950年代至1960年代"): not checkable as a figure.
+_DECADE = re.compile(r"(?<![\d.])[1-9]0\s*(?:年代|'s|s\b)")
 
 
 def is_refusal(text: str) -> bool:
@@ -163,4 +167,19 @@ def missing_asked_figure(question: str, passages: list[Passage], settings: Setti
         return False
     best = ranked[0].lexical
     close = [r for r in ranked[: a.figure_gate_sentences] if r.lexical >= a.figure_gate_share * best]
-    return not any(_NUMBER.search(r.text) for r in close)
+    texts = [r.text for r in close]
+    if a.figure_gate_neighbours:
+        texts += [t for r in close for t in _neighbour_texts(passages[r.passage_index].chunk.text, r.start)]
+    return not any(_NUMBER.search(t) for t in texts)
+
+
+def _neighbour_texts(text: str, start: int) -> list[str]:
+    """The sentences just before and after the one starting at ``start`` (a paragraph often gives the year in the
+    sentence before the one that matches the question: 「嘉靖七年二月,王守仁率兵抵達南寧。王守仁於是派遣...」)."""
+    from qa.citations import split_sentences
+
+    sents = split_sentences(text)
+    at = next((i for i, s in enumerate(sents) if s.start == start), None)
+    if at is None:
+        return []
+    return [sents[i].text for i in (at - 1, at + 1) if 0 <= i < len(sents)]

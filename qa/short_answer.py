@@ -3,7 +3,8 @@
 Support: the span (normalised: Simplified script, folded width, lower case, no punctuation or spaces) is inside
 the cited evidence sentence, or inside another evidence sentence (the citation then moves there). A span in another
 language than its sentence (an English answer from a Chinese sentence) is accepted when every figure in it is in
-that sentence. Otherwise the answer falls back to quoting the cited sentence.
+that sentence. A span that only repeats the question's words is no answer. Otherwise the answer falls back to
+quoting the cited sentence.
 """
 from __future__ import annotations
 
@@ -26,6 +27,16 @@ def squash(text: str) -> str:
 def _figures_in(span: str, sentence: str) -> bool:
     probe = Passage(chunk=Chunk(id="s", article_id="", ordinal=0, text=sentence, start=0, end=len(sentence)))
     return not unsupported_claims(span, [probe])
+
+
+_CHOICE = re.compile(r"還是|还是|或者|\bor\b|\bwhether\b", re.IGNORECASE)
+
+
+def echoes_question(span: str, question: str) -> bool:
+    """The span only repeats words of the question (「單位面積的能量」 for 「什麼數值與單位面積的能量相乘...?」): no answer.
+    A choice question ("X or Y?") is exempt: its answer is in it."""
+    key = squash(span)
+    return bool(key) and key in squash(question) and not _CHOICE.search(question)
 
 
 def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]) -> EvidenceSentence | None:
@@ -53,7 +64,8 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     None (no usable source: the caller falls back to the extractive answer)."""
     reply = s.reply
     assert reply is not None
-    e = supporting_sentence(reply.answer, reply.source, s.evidence)
+    echo = echoes_question(reply.answer, s.standalone or s.question)
+    e = None if echo else supporting_sentence(reply.answer, reply.source, s.evidence)
     span = to_answer_script(reply.answer, s.lang)
     if e is None:
         e = next((x for x in s.evidence if x.n == reply.source), None)

@@ -1,0 +1,46 @@
+"""The refusal gates' edge cases found on the tuning split: a decade without its century, the year in the sentence
+before the one matching the question, a short answer that only echoes the question."""
+from __future__ import annotations
+
+from articleqa.settings import load_settings
+from articleqa.types import Chunk, Passage
+from qa.refusal import missing_asked_figure, missing_question_figures
+from qa.short_answer import echoes_question
+
+
+def _passage(text: str) -> Passage:
+    return Passage(chunk=Chunk(id="a:0", article_id="a", ordinal=0, text=text, start=0, end=len(text)), title="",
+                   score=1.0, dense_score=0.9)
+
+
+def test_a_decade_without_its_century_is_not_a_missing_figure():
+    p = [_passage("灣仔向海的方向則有戰後1950年代至1960年代香港紅燈區所在地的駱克道、謝斐道。")]
+    assert missing_question_figures("謝斐道和哪一條街道是1950、60年代灣仔的紅燈區?", p) == []
+    assert missing_question_figures("謝斐道和哪一條街道是1970年代灣仔的紅燈區?", p) != []
+
+
+def test_the_year_in_the_sentence_before_the_match_keeps_the_question():
+    text = ("嘉靖七年二月，王守仁率湖廣兵抵達南寧。王守仁於是派遣大臣商議，並命廣西副使翁素襲剿斷藤峽叛軍。"
+            "此後仍然總督兩廣軍務。")
+    q = "王守仁在哪一年派廣西副使翁素襲剿斷藤峽叛軍?"
+    on = load_settings()
+    off = on.with_overrides({"answer.figure_gate_neighbours": False})
+    assert on.answer.figure_gate_neighbours is True
+    assert missing_asked_figure(q, [_passage(text)], off) is True
+    assert missing_asked_figure(q, [_passage(text)], on) is False
+
+
+def test_a_year_nowhere_near_the_match_still_refuses():
+    text = ("王守仁率湖廣兵抵達南寧。當地居民夾道歡迎。王守仁於是派遣大臣商議，並命廣西副使翁素襲剿斷藤峽叛軍。"
+            "叛軍很快潰散。此後仍然總督兩廣軍務。他在1528年病逝。")
+    q = "王守仁在哪一年派廣西副使翁素襲剿斷藤峽叛軍?"
+    assert missing_asked_figure(q, [_passage(text)], load_settings()) is True
+
+
+def test_an_answer_that_echoes_the_question_is_no_answer():
+    q = "什麼數值與單位面積的能量相乘就會是總能量?"
+    assert echoes_question("單位面積的能量", q)
+    assert not echoes_question("整個表面積", q)
+    assert not echoes_question("", q)
+    assert not echoes_question("茶", "他喜歡喝茶還是咖啡?")
+    assert echoes_question("The lamp", "When was the lamp converted?")
