@@ -56,6 +56,11 @@ class ModelSettings(Section):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     temperature: float = 0.0
     max_tokens: int = 192
+    # The llama.cpp state after the fixed prompt prefix is saved here and loaded at start instead of evaluating the
+    # prefix again (articleqa/models/prefix_state.py); "" = <cache>/prefix-state. Keeps the newest `keep` files.
+    prefix_state: bool = True
+    prefix_state_dir: str = ""
+    prefix_state_keep: int = 4
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "gpt-4o-mini"
     openai_api_key_env: str = "OPENAI_API_KEY"

@@ -387,6 +387,22 @@ def _close_llama_models() -> None:
     _llama_models.clear()
 
 
+def warm_prefix_state(settings: Settings, client: Any, messages: list[dict], evaluate) -> str:
+    """Restore llama.cpp's state after the prompt prefix ``messages`` from the cache, or ``evaluate()`` it and save
+    it there (`articleqa.models.prefix_state`); "off" when ``models.prefix_state`` is false."""
+    from articleqa.models import prefix_state
+
+    m = settings.models
+    if not m.prefix_state:
+        evaluate()
+        return "off"
+    path = Path(client.model_path)
+    pinned = GGUF_SHA256 if _generator_kind(settings) == "bundled" and path == gguf_path(settings) else None
+    directory = Path(m.prefix_state_dir).expanduser() if m.prefix_state_dir else settings.cache_dir / "prefix-state"
+    return prefix_state.warm_prefix(client, messages, evaluate, directory,
+                                    prefix_state.model_identity(path, pinned), m.prefix_state_keep)
+
+
 def load_chat_model(settings: Settings, streaming: bool = True):
     """A LangChain chat model for ``settings.models.generator`` (None for 'none').
 
