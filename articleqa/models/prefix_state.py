@@ -8,9 +8,9 @@ call shares the prefix, so ``Llama.generate`` keeps those tokens and evaluates o
 fresh warm-up: the restored KV cache is byte for byte the one the warm-up left.
 
 The key hashes everything the state depends on: the model (``model_id``), the prefix messages, n_ctx, n_batch,
-n_threads, the KV cache types and llama-cpp-python's version; a changed prefix or model gets a new file. File: MAGIC,
-an 8-byte header length, the header (JSON: key, n_tokens, state_size, sha256 of the rest), the tokens (int32), the
-``llama_state_get_data`` bytes. Python's scores array is not saved (it is only kept with ``logits_all``).
+n_threads, the KV cache types, weight repacking and llama-cpp-python's version; a changed prefix or model gets a
+new file. File: MAGIC, an 8-byte header length, the header (JSON: key, n_tokens, state_size, sha256 of the rest),
+the tokens (int32), the ``llama_state_get_data`` bytes. Python's scores array is not saved (it is only kept with ``logits_all``).
 """
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def state_key(client: Any, messages: Sequence[dict], model_id: str) -> str:
     p = client.context_params
     parts = {"model": model_id, "messages": list(messages), "n_ctx": client.n_ctx(), "n_batch": client.n_batch,
              "n_threads": client.n_threads, "type_k": int(p.type_k), "type_v": int(p.type_v),
-             "logits_all": bool(getattr(client, "_logits_all", False)), "llama_cpp": llama_cpp.__version__}
+             "logits_all": bool(getattr(client, "_logits_all", False)), "llama_cpp": llama_cpp.__version__,
+             # repacked weights (CPU_REPACK buffers) use other kernels: their KV values may differ in the last bits
+             "extra_bufts": bool(getattr(client.model_params, "use_extra_bufts", True))}
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
