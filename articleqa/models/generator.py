@@ -355,13 +355,14 @@ def _llama_chat(path: Path, settings: Settings):
     """The process-wide ChatLlamaCpp for this file and context shape (loading takes seconds and 1.1 GB)."""
     m = settings.models
     n_ctx = max(m.n_ctx, MIN_N_CTX)
-    key = (str(path), n_ctx, m.n_batch, m.n_threads)
+    no_repack = m.weight_repack == "off" or _llama_build_has_amx()
+    key = (str(path), n_ctx, m.n_batch, m.n_threads, no_repack)
     with _model_lock:
         chat = _llama_models.get(key)
         if chat is None:
             from langchain_community.chat_models import ChatLlamaCpp
 
-            with _without_extra_buffers(_llama_build_has_amx()):
+            with _without_extra_buffers(no_repack):
                 chat = ChatLlamaCpp(
                     model_path=str(path),
                     n_ctx=n_ctx,
