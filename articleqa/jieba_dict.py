@@ -22,7 +22,8 @@ MAGIC = b"ARTICLEQA-JIEBA-SHARDS-1\n"
 
 
 class ShardedFreq(dict):
-    """jieba's FREQ, filled one first character at a time from marshalled shards."""
+    """jieba's FREQ, filled one first character at a time from marshalled shards. (Read-only use: a word added
+    with ``add_word`` before its shard loads would be overwritten by the dictionary's entry.)"""
 
     def __init__(self, data: bytes, index: dict[str, tuple[int, int]], base: int) -> None:
         super().__init__()
