@@ -152,7 +152,7 @@ class Assistant:
         """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive'), from the
         articles that pass ``filters`` (a SearchFilter; None = the collections the assistant was opened with)."""
         return self._steps.invoke({"question": question, "history": list(history), "mode": mode, "k": k,
-                                  "filters": filters})
+                                   "filters": filters})
 
     def stream(self, question: str, history: History = (), mode: str | None = None,
                k: int | None = None, filters=None) -> Iterator[dict | Answer]:
