@@ -56,6 +56,16 @@ class ModelSettings(Section):
     n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
     temperature: float = 0.0
     max_tokens: int = 192
+    # "off": load the GGUF without llama.cpp's CPU weight repacking (extra buffer types). "auto": repack, except on a
+    # CPU advertising AMX (crashes on VMs without AMX tiles). On the AVX-512 EPYC VM, off evaluated a 300-token
+    # prompt in ~0.6x the CPU time and loaded in 0.4 s instead of 1.1 s, but the answer metrics were not re-measured
+    # with it, so it is not the default yet (README "Cold start, second pass").
+    weight_repack: Literal["auto", "off"] = "auto"
+    # The llama.cpp state after the fixed prompt prefix is saved here and loaded at start instead of evaluating the
+    # prefix again (articleqa/models/prefix_state.py); "" = <cache>/prefix-state. Keeps the newest `keep` files.
+    prefix_state: bool = True
+    prefix_state_dir: str = ""
+    prefix_state_keep: int = 4
     openai_base_url: str = "http://127.0.0.1:8000/v1"
     openai_model: str = "gpt-4o-mini"
     openai_api_key_env: str = "OPENAI_API_KEY"

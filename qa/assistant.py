@@ -18,7 +18,7 @@ from typing import Any, Iterator, Sequence
 
 from articleqa.settings import Settings, load_settings
 from articleqa.types import Answer, Article, Passage
-from qa.chain import Cancelled, ChainContext, build_chain
+from qa.chain import AnswerSteps, Cancelled, ChainContext, build_chain
 
 History = Sequence[tuple[str, str]]
 
@@ -47,7 +47,9 @@ class Assistant:
             get_article=self._article_or_none,
             chunks_of=self._chunks_of,
         )
-        self.chain = build_chain(self._ctx)
+        self._steps = AnswerSteps(self._ctx)  # what ask() and stream() run
+        self._chain: Any = None
+        self.prefix_state = ""  # how the prompt prefix was warmed: "loaded", "saved", "evaluated", "off"
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -92,18 +94,24 @@ class Assistant:
         return self._llm
 
     def _warm_prompt_prefix(self, llm) -> None:
-        """Evaluate the fixed prompt head (system message and worked examples) once at load: llama.cpp keeps it in
-        its KV cache and reuses it, so even the first question pays only for its evidence and itself."""
+        """Evaluate the fixed prompt head (system message and worked examples) once at load, or load its saved state:
+        llama.cpp keeps it in its KV cache and reuses it, so even the first question pays only for its evidence and
+        itself."""
         from qa.prompts import short_prefix
         from qa.reader import _roles
 
         client = getattr(llm, "client", None)
         if client is None or not hasattr(client, "create_chat_completion"):
             return
+        from articleqa.models.generator import warm_prefix_state
+
+        msgs = _roles(short_prefix(self.settings.answer.few_shot) + [("human", "《")])
         try:
             with self._llm_lock:
-                msgs = _roles(short_prefix(self.settings.answer.few_shot) + [("human", "《")])
-                client.create_chat_completion(messages=msgs, max_tokens=1, temperature=0.0)
+                # loaded from the model cache when an earlier process saved it (same model, prefix and context)
+                self.prefix_state = warm_prefix_state(
+                    self.settings, client, msgs,
+                    lambda: client.create_chat_completion(messages=msgs, max_tokens=1, temperature=0.0))
         except Exception:  # noqa: BLE001 - a failed warm-up only costs the first answer some speed
             pass
 
@@ -123,6 +131,13 @@ class Assistant:
         return self.retriever.search(query, k, filters)
 
     @property
+    def chain(self):
+        """The answer chain as a LangChain runnable (built on first use; the same steps `ask` runs)."""
+        if self._chain is None:
+            self._chain = build_chain(self._ctx)
+        return self._chain
+
+    @property
     def llm(self):
         """The chat model (loaded on first use), or None when the generator is 'none'."""
         return self._get_llm()
@@ -136,8 +151,8 @@ class Assistant:
             filters=None) -> Answer:
         """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive'), from the
         articles that pass ``filters`` (a SearchFilter; None = the collections the assistant was opened with)."""
-        return self.chain.invoke({"question": question, "history": list(history), "mode": mode, "k": k,
-                                  "filters": filters})
+        return self._steps.invoke({"question": question, "history": list(history), "mode": mode, "k": k,
+                                   "filters": filters})
 
     def stream(self, question: str, history: History = (), mode: str | None = None,
                k: int | None = None, filters=None) -> Iterator[dict | Answer]:
@@ -149,7 +164,7 @@ class Assistant:
 
         def work() -> None:
             try:
-                ans = self.chain.invoke({
+                ans = self._steps.invoke({
                     "question": question, "history": list(history), "mode": mode, "k": k, "filters": filters,
                     "on_token": lambda t: q.put({"type": "token", "text": t}), "cancel": cancel,
                 })

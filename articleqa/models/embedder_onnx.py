@@ -40,16 +40,16 @@ E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 _lock = threading.Lock()
 
 
-def _require() -> tuple[Any, Any]:
-    try:
-        import onnx
-        import onnxruntime
-    except ImportError as e:
-        raise ModelError(
-            f"embed_backend 'onnx-int8' / 'onnx-fp32' need the packages onnxruntime and onnx ({e.name} is missing): "
-            "pip install onnxruntime onnx  (or set models.embed_backend = \"torch\")"
-        ) from e
-    return onnx, onnxruntime
+def _require() -> None:
+    """Both packages installed? Found without importing them: onnx (0.1 CPU s with protobuf) is only needed to
+    build the graph, and ONNX Runtime is imported by the loader thread."""
+    import importlib.util
+
+    for name in ("onnxruntime", "onnx"):
+        if importlib.util.find_spec(name) is None:
+            raise ModelError(
+                f"embed_backend 'onnx-int8' / 'onnx-fp32' need the packages onnxruntime and onnx ({name} is missing): "
+                "pip install onnxruntime onnx  (or set models.embed_backend = \"torch\")")
 
 
 def _precision(settings: Settings) -> str:

@@ -355,13 +355,14 @@ def _llama_chat(path: Path, settings: Settings):
     """The process-wide ChatLlamaCpp for this file and context shape (loading takes seconds and 1.1 GB)."""
     m = settings.models
     n_ctx = max(m.n_ctx, MIN_N_CTX)
-    key = (str(path), n_ctx, m.n_batch, m.n_threads)
+    no_repack = m.weight_repack == "off" or _llama_build_has_amx()
+    key = (str(path), n_ctx, m.n_batch, m.n_threads, no_repack)
     with _model_lock:
         chat = _llama_models.get(key)
         if chat is None:
             from langchain_community.chat_models import ChatLlamaCpp
 
-            with _without_extra_buffers(_llama_build_has_amx()):
+            with _without_extra_buffers(no_repack):
                 chat = ChatLlamaCpp(
                     model_path=str(path),
                     n_ctx=n_ctx,
@@ -385,6 +386,22 @@ def _close_llama_models() -> None:
         if client is not None and hasattr(client, "close"):
             client.close()
     _llama_models.clear()
+
+
+def warm_prefix_state(settings: Settings, client: Any, messages: list[dict], evaluate) -> str:
+    """Restore llama.cpp's state after the prompt prefix ``messages`` from the cache, or ``evaluate()`` it and save
+    it there (`articleqa.models.prefix_state`); "off" when ``models.prefix_state`` is false."""
+    from articleqa.models import prefix_state
+
+    m = settings.models
+    if not m.prefix_state:
+        evaluate()
+        return "off"
+    path = Path(client.model_path)
+    pinned = GGUF_SHA256 if _generator_kind(settings) == "bundled" and path == gguf_path(settings) else None
+    directory = Path(m.prefix_state_dir).expanduser() if m.prefix_state_dir else settings.cache_dir / "prefix-state"
+    return prefix_state.warm_prefix(client, messages, evaluate, directory,
+                                    prefix_state.model_identity(path, pinned), m.prefix_state_keep)
 
 
 def load_chat_model(settings: Settings, streaming: bool = True):
