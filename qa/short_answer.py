@@ -54,6 +54,25 @@ def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]
     return None
 
 
+# A figure's unit in Chinese text: 「1946年」, 「20萬人」, 「3公里」 (the model often drops it: "1946").
+_UNIT_AFTER = re.compile(r"(?:[年月日號号時时分秒歲岁人名個个位次倍元萬万億亿%％度]|公里|公尺|公斤|平方公里|世紀|世纪|年代)+")
+
+
+def with_unit(span: str, sentence: str) -> str:
+    """A span ending in a digit, completed with the unit that follows it in its sentence: "1946" -> "1946年"."""
+    span = span.strip()
+    if not span or not span[-1].isdigit():
+        return span
+    at = sentence.find(span)
+    while at >= 0:
+        end = at + len(span)
+        if (end == len(sentence) or not sentence[end].isdigit()) and (at == 0 or not sentence[at - 1].isdigit()):
+            m = _UNIT_AFTER.match(sentence, end)
+            return span + m.group(0) if m else span
+        at = sentence.find(span, at + 1)
+    return span
+
+
 def quote_block(quote: str, lang: str) -> str:
     q = " ".join(quote.split())
     return f"「{q}」" if lang.startswith("zh") else f"\u201c{q}\u201d"
@@ -66,7 +85,7 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     assert reply is not None
     echo = echoes_question(reply.answer, s.standalone or s.question)
     e = None if echo else supporting_sentence(reply.answer, reply.source, s.evidence)
-    span = to_answer_script(reply.answer, s.lang)
+    span = to_answer_script(with_unit(reply.answer, e.text) if e is not None else reply.answer, s.lang)
     if e is None:
         e = next((x for x in s.evidence if x.n == reply.source), None)
         if e is None:

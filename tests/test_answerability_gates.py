@@ -44,3 +44,14 @@ def test_an_answer_that_echoes_the_question_is_no_answer():
     assert not echoes_question("", q)
     assert not echoes_question("茶", "他喜歡喝茶還是咖啡?")
     assert echoes_question("The lamp", "When was the lamp converted?")
+
+
+def test_a_bare_number_gets_the_unit_its_sentence_gives_it():
+    from qa.short_answer import with_unit
+
+    assert with_unit("1946", "外蒙古於1946年1月5日獨立。") == "1946年"
+    assert with_unit("20", "共有20萬人參加。") == "20萬人"
+    assert with_unit("19", "在1946年,共有19人。") == "19人"  # not the "19" inside 1946
+    assert with_unit("46", "外蒙古於1946年獨立,46人反對。") == "46人"
+    assert with_unit("1933", "The bridge opened in 1933.") == "1933"
+    assert with_unit("林美華", "店主林美華原本是老師。") == "林美華"
