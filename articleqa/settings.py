@@ -102,7 +102,17 @@ class StoreSettings(Section):
     ef_search: int = 100
     iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
     max_scan_tuples: int = 20000
-    build_memory: str = "512MB"  # maintenance_work_mem while building the HNSW index (it should hold the graph)
+    build_memory: str = "512MB"  # maintenance_work_mem while building the vector index (it should hold the graph)
+    # "hnsw" or "ivfflat" (pgvector IVFFlat: k-means lists, searched in ivf_probes of them). IVFFlat is built at a
+    # writer's commit once ivf_min_rows chunks are there (fewer: exact scan) and retrained when the table has grown
+    # ivf_retrain_growth times since. ivf_lists 0 = rows / 500 (2 sqrt(rows) above 1M). Filtered searches scan at
+    # most ivf_max_probes lists (0 = all) before the exact redo. See docs/benchmarks.md for HNSW vs IVFFlat at 1M.
+    vector_index: Literal["hnsw", "ivfflat"] = "hnsw"
+    ivf_lists: int = 0
+    ivf_probes: int = 16
+    ivf_max_probes: int = 0
+    ivf_min_rows: int = 10000
+    ivf_retrain_growth: float = 2.0
     # A filter that leaves at most this many chunks is searched exactly (both backends), not through the index.
     exact_below: int = 5000
     connect_timeout: int = 10

@@ -1,7 +1,8 @@
 """The PostgreSQL + pgvector store beside FAISS + SQLite: dev-set retrieval quality, and query speed at scale.
 
     .venv/bin/python -m bench.pg_store retrieval [--splits drcd cmrc2018 squad1] [--sample N] [--json-out F]
-    .venv/bin/python -m bench.pg_store scale [--sizes 100000] [--queries 300] [--ef 40 100 200] [--json-out F]
+    .venv/bin/python -m bench.pg_store scale [--sizes 100000] [--queries 300] [--index hnsw ivfflat] [--ef 40 100 200]
+        [--probes 8 16 24 32] [--query-seed 11] [--reuse] [--json-out F]
 
 retrieval: each split's dev articles are indexed once with our pipeline into FAISS + SQLite (the eval cache,
 ``eval.index.ensure_index``), then copied into a PostgreSQL database with `articleqa.store.transfer.copy_store`
@@ -10,18 +11,22 @@ store, keyword top-n (in-process BM25 vs the store's SQL BM25), z-score fusion w
 a chunk of the gold article overlapping the gold context and containing a gold answer (bench/retrieval_table.py).
 
 scale: n vectors = every real chunk vector of the three dev indexes, then noisy copies of them (as in
-bench/search_scale.py, which explains why), loaded with COPY into the store's tables, then the HNSW index built
-(m, ef_construction from settings). Queries: real dev questions (cached e5 query vectors), through
-``PostgresStore.search`` (k = 10), unfiltered and with a collection filter matching 1%. recall@10 against exact
-search (numpy over the same vectors). FAISS IVF (the store's ``ivf``: nlist <= 1024, nprobe 16) from the same run.
+bench/search_scale.py, which explains why), loaded with COPY into the store's tables, then each asked vector index
+built (HNSW: m, ef_construction from settings; IVFFlat: ``store.ivf_lists``, auto = rows / 500). Each kind is
+measured alone (the other dropped in a transaction that rolls back). Queries: real dev questions (cached e5 query
+vectors; ``--query-seed`` picks the sample, so settings tuned on one can be reported on another), through
+``PostgresStore.search`` (k = 10), unfiltered at each ef_search / probes and with a collection filter matching 1%,
+and that filter searched exactly. recall@10 against exact search (numpy over the same vectors). FAISS IVF (the store's ``ivf``: nlist <= 1024, nprobe 16) from the same run.
 The embedded server runs under ``<cache>/bench/pgdata``.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
+from contextlib import contextmanager
 
 from bench.common import EVAL, machine, percentile, publish, read_jsonl, table
 
@@ -178,7 +183,7 @@ def _real_vectors(settings, splits: list[str]):
     return np.concatenate(vecs)
 
 
-def _query_set(settings, count: int, splits: list[str]):
+def _query_set(settings, count: int, splits: list[str], seed: int = 11):
     import numpy as np
 
     from bench.retrieval_table import query_vectors
@@ -187,14 +192,14 @@ def _query_set(settings, count: int, splits: list[str]):
     out = []
     for split in splits:
         rows = read_jsonl(EVAL / split / "dev" / "questions.jsonl")
-        picked = random.Random(11).sample(rows, min(count // len(splits), len(rows)))
+        picked = random.Random(seed).sample(rows, min(count // len(splits), len(rows)))
         out.append(query_vectors(picked, settings, cache, split))
     return np.concatenate(out)
 
 
 def _bulk_load(url: str, settings, vectors) -> dict:
     """COPY n synthetic chunks (one article per 1,000; 1% of the articles in collection "rare") into the store's
-    schema, then build the HNSW index; returns the timings."""
+    schema (the vector index follows in `_ensure_index`); returns the timing."""
     import psycopg
     from pgvector.psycopg import register_vector
 
@@ -222,13 +227,42 @@ def _bulk_load(url: str, settings, vectors) -> dict:
                     a = i // per
                     cp.write_row((f"s{a}:{i % per}", f"s{a}", "rare" if a % 100 == 7 else "bulk", "", i % per, "x",
                                   i % per, i % per + 1, "", 1, vectors[i], "", 0))
-        t1 = time.time()
-        with conn.transaction():
-            pg_schema.build_index(conn, settings.store)
-        t2 = time.time()
-        size = conn.execute("SELECT pg_relation_size('aq_chunks_hnsw'), pg_total_relation_size('aq_chunks')").fetchone()
-    return {"copy_s": t1 - t0, "build_s": t2 - t1, "load_rows_per_s": n / (t2 - t0),
-            "hnsw_mib": size[0] / 2**20, "table_mib": size[1] / 2**20}
+    return {"copy_s": time.time() - t0}
+
+
+def _ensure_index(url: str, settings, kind: str, n: int) -> dict:
+    """Build the ``kind`` vector index (store settings) unless a previous run left it; its build time and size."""
+    import psycopg
+
+    from articleqa.store import pg_schema
+
+    name = pg_schema.INDEXES[kind]
+    st = settings.with_overrides({"store.vector_index": kind}).store
+    with psycopg.connect(url, autocommit=True) as conn:
+        out: dict = {"reused": True}
+        if not conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()[0]:
+            t = time.time()
+            with conn.transaction():
+                pg_schema.build_index(conn, st, n)
+            out = {"build_s": time.time() - t, "load_avg_after": list(os.getloadavg())}
+        out["index_mib"] = conn.execute("SELECT pg_relation_size(%s)", (name,)).fetchone()[0] / 2**20
+        out["table_mib"] = conn.execute("SELECT pg_total_relation_size('aq_chunks')").fetchone()[0] / 2**20
+        if kind == "ivfflat":
+            out["lists"] = int(conn.execute("SELECT value FROM aq_meta WHERE key = 'ivf_lists'").fetchone()[0])
+    print(f"[{n}] {kind} index: {out}", file=sys.stderr, flush=True)
+    return out
+
+
+@contextmanager
+def _only_index(store, kind: str):
+    """Search through the ``kind`` index alone: the other vector index is dropped in a transaction that rolls back."""
+    from articleqa.store import pg_schema
+
+    with store._conn.transaction(force_rollback=True):
+        for other, name in pg_schema.INDEXES.items():
+            if other != kind:
+                store._conn.execute(f"DROP INDEX IF EXISTS {name}")
+        yield
 
 
 def _measure(store, queries, truth, filters=None) -> dict:
@@ -266,59 +300,83 @@ def _faiss_ivf(vectors, queries, truth) -> dict:
             "recall@10": sum(recalls) / len(recalls), "nlist": nlist}
 
 
-def scale_size(n: int, settings, server_url: str, n_queries: int, efs: list[int], splits: list[str],
-               reuse: bool = False) -> dict:
-    import numpy as np
-
+def _measure_kind(url: str, settings, kind: str, values: list[int], data: dict) -> dict:
+    """p50/p95/recall@10 through the ``kind`` index alone: unfiltered at each ef_search (HNSW) or probes (IVFFlat),
+    then the 1% collection filter with the store's defaults (10,000 rows pass, over exact_below: the index path)."""
     from articleqa.store import SearchFilter
     from articleqa.store.postgres import PostgresStore
+
+    knob = {"hnsw": "ef_search", "ivfflat": "ivf_probes"}[kind]
+    base = settings.with_overrides({"store.url": url, "store.vector_index": kind})
+    rows = {}
+    with PostgresStore.open(url, base) as store, _only_index(store, kind):
+        for v in values:
+            store.settings = base.with_overrides({f"store.{knob}": v})
+            store.search(data["queries"][0], 10)  # warm the connection and caches
+            rows[f"{kind} {knob}={v}"] = _measure(store, data["queries"], data["truth"])
+            print(f"[{data['n']}] {kind} {knob} {v}: {rows[f'{kind} {knob}={v}']}", file=sys.stderr, flush=True)
+        store.settings = base
+        rows[f"{kind} filter 1% (defaults)"] = _measure(store, data["queries"], data["rtruth"],
+                                                        SearchFilter.make(collections="rare"))
+        print(f"[{data['n']}] {kind} filter: {rows[f'{kind} filter 1% (defaults)']}", file=sys.stderr, flush=True)
+    return rows
+
+
+def _exact_filter(url: str, settings, data: dict) -> dict:
+    from articleqa.store import SearchFilter
+    from articleqa.store.postgres import PostgresStore
+
+    s = settings.with_overrides({"store.url": url, "store.exact_below": data["n"]})
+    with PostgresStore.open(url, s) as store:
+        return _measure(store, data["queries"], data["rtruth"], SearchFilter.make(collections="rare"))
+
+
+def scale_size(n: int, settings, server_url: str, args) -> dict:
+    """Load n synthetic chunks (or, with --reuse, query the database a previous run loaded: the synthetic vectors
+    are seeded, so they are the same), build each asked index kind that is missing, measure each alone."""
+    import numpy as np
+
+    from articleqa.store import pg_server
     from bench.search_scale import _synthetic
 
-    real = _real_vectors(settings, splits)
+    real = _real_vectors(settings, args.splits)
     vectors = _synthetic(real, n)
-    queries = _query_set(settings, n_queries, splits)
-    truth = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
-    if reuse:  # the database a previous run loaded (same vectors: the synthetic ones are seeded)
-        from articleqa.store import pg_server
-
+    queries = _query_set(settings, args.queries, args.splits, args.query_seed)
+    rare = np.flatnonzero((np.arange(n) // 1000) % 100 == 7)
+    data = {"n": n, "queries": queries, "truth": np.argsort(-(queries @ vectors.T), axis=1)[:, :10],
+            "rtruth": rare[np.argsort(-(queries @ vectors[rare].T), axis=1)[:, :10]]}
+    if args.reuse:
         url, load = pg_server.with_database(server_url, f"bench_scale_{n}"), {"reused": True}
     else:
         url = _fresh_db(server_url, f"bench_scale_{n}")
         load = _bulk_load(url, settings, vectors)
     print(f"[{n}] loaded: {load}", file=sys.stderr, flush=True)
+    knobs = {"hnsw": args.ef, "ivfflat": args.probes}
+    indexes = {kind: _ensure_index(url, settings, kind, n) for kind in args.index}
     rows = {}
-    for ef in efs:
-        s = settings.with_overrides({"store.url": url, "store.ef_search": ef})
-        with PostgresStore.open(url, s) as store:
-            store.search(queries[0], 10)  # warm the connection and caches
-            rows[f"ef_search={ef}"] = _measure(store, queries, truth)
-            print(f"[{n}] ef {ef}: {rows[f'ef_search={ef}']}", file=sys.stderr, flush=True)
-    rare = np.flatnonzero((np.arange(n) // 1000) % 100 == 7)
-    s = settings.with_overrides({"store.url": url})
-    rtruth = rare[np.argsort(-(queries @ vectors[rare].T), axis=1)[:, :10]]
-    with PostgresStore.open(url, s) as store:
-        f = SearchFilter.make(collections="rare")
-        rows["filter 1% (exact, default)"] = _measure(store, queries, rtruth, f)
-        store.settings = s.with_overrides({"store.exact_below": 0})
-        rows["filter 1% (HNSW iterative scan)"] = _measure(store, queries, rtruth, f)
-    return {"n": n, "dim": int(vectors.shape[1]), "real": int(min(n, len(real))),
-            "queries": int(len(queries)), "load": load, "postgres": rows,
-            "faiss_ivf": _faiss_ivf(vectors, queries, truth)}
+    for kind in args.index:
+        rows.update(_measure_kind(url, settings, kind, knobs[kind], data))
+    rows["filter 1% exact (exact_below raised)"] = _exact_filter(url, settings, data)
+    return {"n": n, "dim": int(vectors.shape[1]), "real": int(min(n, len(real))), "queries": int(len(queries)),
+            "load": load, "indexes": indexes, "postgres": rows,
+            "faiss_ivf": _faiss_ivf(vectors, queries, data["truth"]),
+            "load_avg_end": list(os.getloadavg())}
 
 
 def render_scale(res: dict) -> str:
     out = []
     for r in res["sizes"]:
-        ld, m = r["load"], r["postgres"]
-        if ld.get("reused"):
-            ld = {"copy_s": float("nan"), "build_s": float("nan"), "load_rows_per_s": float("nan"),
-                  "hnsw_mib": float("nan"), "table_mib": float("nan")}
+        ld = r["load"]
+        copy = "reused from an earlier run" if ld.get("reused") else f"COPY {ld['copy_s']:.0f} s"
+        builds = "; ".join(f"{k} index " + ("reused" if ix.get("reused") else f"built in {ix['build_s']:.0f} s")
+                           + f", {ix['index_mib']:.0f} MiB" + (f", {ix['lists']} lists" if "lists" in ix else "")
+                           for k, ix in r["indexes"].items())
         out.append(f"**{r['n']:,} chunks** ({r['real']:,} real chunk vectors of {', '.join(res['splits'])} dev, the rest "
-                   f"noisy copies; {r['queries']} real dev questions; {r['dim']} dimensions; HNSW m {res['hnsw']['m']}, "
-                   f"ef_construction {res['hnsw']['ef_construction']}; {res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start). Load: COPY "
-                   f"{ld['copy_s']:.0f} s + HNSW build {ld['build_s']:.0f} s = {ld['load_rows_per_s']:.0f} chunks/s; "
-                   f"HNSW index {ld['hnsw_mib']:.0f} MiB, table + indexes {ld['table_mib']:.0f} MiB.\n")
-        rows = [[k, v["p50_ms"], v["p95_ms"], v["recall@10"]] for k, v in m.items()]
+                   f"noisy copies; {r['queries']} real dev questions (sample seed {res['query_seed']}); {r['dim']} "
+                   f"dimensions; HNSW m {res['hnsw']['m']}, ef_construction {res['hnsw']['ef_construction']}; "
+                   f"{res['machine']['cores']} cores, load average {res['machine']['load_avg']} at the start, "
+                   f"{[round(x, 2) for x in r['load_avg_end']]} at the end). Load: {copy}; {builds}.\n")
+        rows = [[k, v["p50_ms"], v["p95_ms"], v["recall@10"]] for k, v in r["postgres"].items()]
         f = r["faiss_ivf"]
         rows.append([f"FAISS IVF nlist {f['nlist']} nprobe 16 (build {f['build_s']:.0f} s)", f["p50_ms"], f["p95_ms"],
                      f["recall@10"]])
@@ -334,7 +392,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--sizes", nargs="+", type=int, default=[100_000])
     ap.add_argument("--queries", type=int, default=300)
-    ap.add_argument("--ef", nargs="+", type=int, default=[40, 100, 200])
+    ap.add_argument("--ef", nargs="+", type=int, default=[40, 100, 200], help="scale: HNSW ef_search values")
+    ap.add_argument("--index", nargs="+", choices=["hnsw", "ivfflat"], default=["hnsw"], help="scale: index kinds")
+    ap.add_argument("--probes", nargs="+", type=int, default=[8, 16, 24, 32], help="scale: IVFFlat probes values")
+    ap.add_argument("--query-seed", type=int, default=11, help="scale: which dev questions (random sample seed)")
     ap.add_argument("--reuse", action="store_true", help="scale: query the database a previous run loaded")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args(argv)
@@ -346,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
         return publish(res, render_retrieval, args.json_out)
     res["splits"] = args.splits
     res["hnsw"] = {"m": settings.store.hnsw_m, "ef_construction": settings.store.hnsw_ef_construction}
-    res["sizes"] = [scale_size(n, settings, server, args.queries, args.ef, args.splits, args.reuse) for n in args.sizes]
+    res["query_seed"] = args.query_seed
+    res["sizes"] = [scale_size(n, settings, server, args) for n in args.sizes]
     return publish(res, render_scale, args.json_out)
 
 

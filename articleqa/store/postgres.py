@@ -1,14 +1,15 @@
-"""The PostgreSQL + pgvector store: articles, chunks, vectors (``vector(dim)``, HNSW, cosine) and the keyword side
-(pre-tokenized ``tsvector`` + BM25 statistics, `articleqa.store.pg_keyword`) in one database, so that any number of
-app processes on any machine can answer from it while another process ingests.
+"""The PostgreSQL + pgvector store: articles, chunks, vectors (``vector(dim)``, HNSW or IVFFlat, cosine) and the
+keyword side (pre-tokenized ``tsvector`` + BM25 statistics, `articleqa.store.pg_keyword`) in one database, so that
+any number of app processes on any machine can answer from it while another process ingests.
 
 * One ingest commit = one transaction. The writer takes a transaction-level advisory lock at its first write
   (``pg_try_advisory_xact_lock``): a second writer fails at once with a clear message; the lock goes with the
   transaction (commit, rollback, or a killed process's connection).
 * Readers see the last committed state (MVCC) and notice a new one through ``aq_meta.version``.
 * Filters become a WHERE clause on columns copied onto each chunk row (collection, source, pub_date, article_id),
-  so pgvector's iterative index scan keeps walking the HNSW graph until k rows pass; a filter that leaves few rows
-  (``store.exact_below``) is searched exactly, and an index scan that still falls short is redone exactly.
+  so pgvector's iterative index scan keeps walking the HNSW graph (or probing IVFFlat lists) until k rows pass; a
+  filter that leaves few rows (``store.exact_below``) is searched exactly, and an index scan that still falls short
+  is redone exactly.
 """
 from __future__ import annotations
 
@@ -89,6 +90,16 @@ def init_database(url: str, settings) -> tuple[int, int]:
     return before, after
 
 
+def _search_settings(st, k: int) -> str:
+    """SET LOCALs for both index kinds (whichever the table has serves the query), in one round trip."""
+    ivf_scan = "off" if st.iterative_scan == "off" else "relaxed_order"  # IVFFlat has no strict_order
+    sets = {"hnsw.ef_search": min(max(int(st.ef_search), int(k)), 1000),  # pgvector's max
+            "hnsw.iterative_scan": st.iterative_scan, "hnsw.max_scan_tuples": int(st.max_scan_tuples),
+            "ivfflat.probes": max(1, int(st.ivf_probes)), "ivfflat.iterative_scan": ivf_scan,
+            "ivfflat.max_probes": int(st.ivf_max_probes) or 32768}  # 0 = every list
+    return "; ".join(f"SET LOCAL {name} = {value}" for name, value in sets.items())
+
+
 class PostgresStore(Store):
     def __init__(self, url: str, settings, conn, read_only: bool = False) -> None:
         self.url = url
@@ -97,7 +108,6 @@ class PostgresStore(Store):
         self._read_only = read_only
         self._lock = threading.RLock()
         self._in_txn = False
-        self._build_at_commit = False  # the first load after init/clear builds the HNSW index once, at commit
         self._closed = False
 
     @classmethod
@@ -141,7 +151,7 @@ class PostgresStore(Store):
             m = {k: v for k, v in self._q("SELECT key, value FROM aq_meta")}
             m["n_articles"] = self._q("SELECT count(*) FROM aq_articles").fetchone()[0]
             m["n_chunks"] = self._q("SELECT count(*) FROM aq_chunks").fetchone()[0]
-            m["index_kind"] = "pgvector-hnsw"
+            m["index_kind"] = f"pgvector-{pg_schema.existing_index(self._conn) or 'exact'}"
             return m
 
     @property
@@ -185,9 +195,8 @@ class PostgresStore(Store):
         with self._lock:
             if not self._in_txn:
                 return
-            if self._build_at_commit:
-                pg_schema.build_index(self._conn, self.settings.store)
-                self._build_at_commit = False
+            if self._dim() is not None:  # the vector index the settings ask for (built once, at commit)
+                pg_schema.sync_index(self._conn, self.settings.store)
             commits = int((self._q("SELECT value FROM aq_meta WHERE key = 'commits'").fetchone() or [0])[0]) + 1
             for k, v in (("version", uuid.uuid4().hex), ("commits", commits), ("updated_at", time.time())):
                 self._q("INSERT INTO aq_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
@@ -201,7 +210,6 @@ class PostgresStore(Store):
             if self._in_txn:
                 self._q("ROLLBACK")
                 self._in_txn = False
-                self._build_at_commit = False
 
     def close(self) -> None:
         with self._lock:
@@ -220,10 +228,8 @@ class PostgresStore(Store):
         if have is None:
             typmod = self._q("SELECT atttypmod FROM pg_attribute WHERE attrelid = 'aq_chunks'::regclass "
                              "AND attname = 'embedding'").fetchone()[0]
-            index = self._q("SELECT to_regclass('aq_chunks_hnsw') IS NOT NULL").fetchone()[0]
-            if typmod != dim or not index:
+            if typmod != dim:
                 pg_schema.set_dimension(self._conn, dim)
-                self._build_at_commit = True
             self.set_meta({"dim": int(dim)})
         elif have != dim:
             raise StoreError(f"vectors have dimension {dim}, the index has {have}")
@@ -343,9 +349,7 @@ class PostgresStore(Store):
         order = "(embedding <=> %s) + 0" if exact else "embedding <=> %s"  # "+ 0": no index can serve it
         sql = (f"SELECT id, 1 - (embedding <=> %s) FROM aq_chunks WHERE {where} ORDER BY {order} LIMIT %s")
         with self._conn.transaction():  # SET LOCAL lasts until the end of this (sub)transaction
-            self._q(f"SET LOCAL hnsw.ef_search = {min(max(int(st.ef_search), int(k)), 1000)}")  # pgvector's max
-            self._q(f"SET LOCAL hnsw.iterative_scan = {st.iterative_scan}")
-            self._q(f"SET LOCAL hnsw.max_scan_tuples = {int(st.max_scan_tuples)}")
+            self._q(_search_settings(st, k))
             rows = self._q(sql, [q, *params, q, int(k)]).fetchall()
         # relaxed_order may return rows slightly out of order
         return sorted(((r[0], float(r[1])) for r in rows), key=lambda p: -p[1])
