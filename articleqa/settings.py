@@ -209,8 +209,9 @@ class ServerSettings(Section):
 
 
 class CleanSettings(Section):
-    """HTML cleaner (ingest/clean_html.py, ingest/page_candidates.py). The cleaner reads these defaults (it takes
-    no settings object); they were tuned on half of shared/eval/cleaning-real (README, "Cleaning real pages")."""
+    """HTML cleaner (ingest/clean_html.py, ingest/page_candidates.py). Ingest and `articleqa clean` pass this
+    section to ``clean_document(raw, kind, cfg)``; the defaults were tuned on half of shared/eval/cleaning-real
+    (README, "Cleaning real pages")."""
 
     min_body_chars: int = 12  # a body-like paragraph has at least this many non-space characters
     max_link_share: float = 0.5  # ... and at most this share of them inside links

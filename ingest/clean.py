@@ -72,9 +72,9 @@ class CleanResult:
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def _clean_text(raw: str) -> CleanResult:
+def _clean_text(raw: str, cfg: CleanSettings) -> CleanResult:
     text, removed = strip_markup(raw) if _has_markup(raw) else (raw, [])
-    res = _clean_lines(_to_lines(text))
+    res = _clean_lines(_to_lines(text), cfg)
     res.dropped[:0] = removed
     res.extractor = "text"
     return res
@@ -260,8 +260,8 @@ def _find_title(lines: list[_Line], title_hint: str) -> int | None:
 
 
 def _clean_lines(
-    lines: list[_Line], title_hint: str = "", drop_header: bool = True, meta: junk.Meta | None = None,
-    find_title: bool = True,
+    lines: list[_Line], cfg: CleanSettings, title_hint: str = "", drop_header: bool = True,
+    meta: junk.Meta | None = None, find_title: bool = True,
 ) -> CleanResult:
     res = CleanResult()
     meta = meta or junk.Meta()
@@ -297,7 +297,7 @@ def _clean_lines(
                     meta.merge(lines[i].meta)
                 drop(i, "footer" if lines[i].role == "text" else lines[i].role)
 
-    _drop_comment_board(lines, keep, drop)
+    _drop_comment_board(lines, keep, drop, cfg.comment_board_after)
     for i, ln in enumerate(lines):
         if not keep[i]:
             continue
@@ -323,13 +323,13 @@ def _clean_lines(
     return res
 
 
-def _drop_comment_board(lines: list[_Line], keep: list[bool], drop) -> None:
-    """A comment board's heading ("热门评论", "Comments (12)") past the middle of the text: it and everything
-    after it go (table layouts put each comment in its own box, out of reach of the markup rules)."""
+def _drop_comment_board(lines: list[_Line], keep: list[bool], drop, after: float) -> None:
+    """A comment board's heading ("热门评论", "Comments (12)") past ``after`` (a share) of the text: it and
+    everything after it go (table layouts put each comment in its own box, out of reach of the markup rules)."""
     sizes = [len(ln.text) if k and ln.role in ("text", "heading") else 0 for ln, k in zip(lines, keep)]
     total, seen = sum(sizes) or 1, 0
     for i, ln in enumerate(lines):
-        if keep[i] and seen >= CleanSettings().comment_board_after * total and junk.is_comment_label(ln.text):
+        if keep[i] and seen >= after * total and junk.is_comment_label(ln.text):
             for j in range(i, len(lines)):
                 drop(j, "comment board")
             return
@@ -409,7 +409,7 @@ def _md_inline(s: str) -> str:
     return s
 
 
-def _clean_markdown(raw: str) -> CleanResult:
+def _clean_markdown(raw: str, cfg: CleanSettings) -> CleanResult:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     fm: dict[str, str] = {}
     m = _FRONT.match(text)
@@ -465,7 +465,7 @@ def _clean_markdown(raw: str) -> CleanResult:
         out.append(_md_inline(line))
     lines = _to_lines("\n".join(out), roles)
     meta = junk.Meta(author=fm.get("author", ""), source=fm.get("source", ""), date=str(fm.get("date", "")))
-    res = _clean_lines(lines, title_hint=title if not any(ln.role == "title" for ln in lines) else "",
+    res = _clean_lines(lines, cfg, title_hint=title if not any(ln.role == "title" for ln in lines) else "",
                        drop_header=not fm and "title" not in roles.values(), meta=meta)
     if not res.title:
         res.title = title

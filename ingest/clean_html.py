@@ -38,18 +38,19 @@ _PAGE_META = {
 }
 _INLINE = {"span", "a", "time", "em", "i", "b", "strong", "small", "font", "cite", "abbr", "label"}
 _NOSPACE = re.compile(r"\s+")
-_CFG = CleanSettings()
 
 
-def clean_html(html: str) -> CleanResult:
-    """Clean one HTML page; never raises (falls back to trafilatura, then to plain text)."""
+def clean_html(html: str, cfg: CleanSettings | None = None) -> CleanResult:
+    """Clean one HTML page; never raises (falls back to trafilatura, then to plain text). ``cfg`` None = the
+    default settings."""
+    cfg = cfg if cfg is not None else CleanSettings()
     try:
-        res = _clean_ours(html)
-        return res if res.paragraphs else _plain_if_prose(html, res)
+        res = _clean_ours(html, cfg)
+        return res if res.paragraphs else _plain_if_prose(html, res, cfg)
     except Exception as e:  # noqa: BLE001 - any failure of ours falls back, with the reason kept
         why = _reason(e)
     try:
-        res = _clean_trafilatura_only(html)
+        res = _clean_trafilatura_only(html, cfg)
         if res.paragraphs:
             res.extractor = "trafilatura (fallback)"
             res.dropped.insert(0, ("fallback: dom extractor failed", why))
@@ -57,16 +58,16 @@ def clean_html(html: str) -> CleanResult:
         why2 = "trafilatura found no text"
     except Exception as e:  # noqa: BLE001
         why2 = _reason(e)
-    res = clean_plain(html)
+    res = clean_plain(html, cfg)
     res.dropped[:0] = [("fallback: dom extractor failed", why), ("fallback: trafilatura failed", why2)]
     return res
 
 
-def _plain_if_prose(html: str, res: CleanResult) -> CleanResult:
+def _plain_if_prose(html: str, res: CleanResult, cfg: CleanSettings) -> CleanResult:
     """Neither extractor found an article: the page's plain text when it holds prose (lxml silently drops text
     nested deeper than it parses), else the empty result."""
-    plain = clean_plain(html)
-    if _body_chars(plain.paragraphs) < _CFG.plain_fallback_chars:
+    plain = clean_plain(html, cfg)
+    if _body_chars(plain.paragraphs) < cfg.plain_fallback_chars:
         return res
     plain.dropped.insert(0, ("fallback: no article in the parsed markup", "plain text used"))
     return plain
@@ -76,12 +77,13 @@ def _reason(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"[:200]
 
 
-def clean_plain(html: str) -> CleanResult:
-    """Last resort: the page's text with every tag stripped, split into lines."""
+def clean_plain(html: str, cfg: CleanSettings | None = None) -> CleanResult:
+    """Last resort: the page's text with every tag stripped, split into lines. ``cfg`` None = the defaults."""
+    cfg = cfg if cfg is not None else CleanSettings()
     text = ""
     try:
         text = strip_markup(_prepare(html))[0]
-        res = _clean_lines(_to_lines(text), drop_header=False, find_title=False)
+        res = _clean_lines(_to_lines(text), cfg, drop_header=False, find_title=False)
     except Exception as e:  # noqa: BLE001
         paras = [_norm(p) for p in re.split(r"\n\s*\n", text or re.sub(r"<[^>]*>", " ", html)) if _norm(p)]
         res = CleanResult(paragraphs=[p.replace("<", "‹") for p in paras])
@@ -96,7 +98,7 @@ def _prepare(html: str) -> str:
 
 # --- parsing ----------------------------------------------------------------------------------------------------
 
-def _parse(html: str):
+def _parse(html: str, cfg: CleanSettings):
     """(document, page metadata), scripts, styles, navigation and text-less forms removed. An empty page or one
     of only comments is an empty document."""
     import lxml.etree
@@ -125,7 +127,7 @@ def _parse(html: str):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             page["url"] = link.get("href")
     for el in list(doc.iter(*_DROP_TAGS)):
-        if el.getparent() is None or (el.tag == "form" and len(el.text_content()) > _CFG.form_keep_chars):
+        if el.getparent() is None or (el.tag == "form" and len(el.text_content()) > cfg.form_keep_chars):
             continue
         el.drop_tree()
     return doc, page
@@ -172,11 +174,11 @@ def _title_of(doc, root, page: dict[str, str]):
 
 # --- the container and the furniture inside it ------------------------------------------------------------------
 
-def _article_root(doc, page: dict[str, str], removed: list[tuple[str, str]]):
+def _article_root(doc, page: dict[str, str], removed: list[tuple[str, str]], cfg: CleanSettings):
     """The best-scoring container and the scores of every element."""
     body = doc.find("body")
     body = body if body is not None else doc
-    cand = best_container(doc, _title_of(doc, body, page)[0])
+    cand = best_container(doc, _title_of(doc, body, page)[0], cfg)
     if cand is None:
         return body, {}
     root = cand.el
@@ -220,12 +222,12 @@ def _root_lines(root, h1_text: str) -> list[_Line]:
     return lines
 
 
-def _title_near_top(lines: list[_Line]) -> bool:
+def _title_near_top(lines: list[_Line], top_share: float) -> bool:
     total = sum(len(ln.text) for ln in lines) or 1
     before = 0
     for ln in lines:
         if ln.role == "title":
-            return before <= _CFG.title_top_share * total
+            return before <= top_share * total
         before += len(ln.text)
     return False
 
@@ -257,22 +259,22 @@ def _layout_text(root) -> None:
 
 # --- the two candidates -------------------------------------------------------------------------------------
 
-def _clean_ours(html: str) -> CleanResult:
+def _clean_ours(html: str, cfg: CleanSettings) -> CleanResult:
     removed: list[tuple[str, str]] = []
-    doc, page = _parse(html)
-    root, scores = _article_root(doc, page, removed)
+    doc, page = _parse(html, cfg)
+    root, scores = _article_root(doc, page, removed, cfg)
     title_el, title_inside = _title_of(doc, root, page)
     h1 = _norm(title_el.text_content()) if title_el is not None else ""
-    _drop_named_furniture(root, scores, removed, title_el)
+    _drop_named_furniture(root, scores, removed, cfg, title_el)
     _drop_sections(root, removed)
-    _drop_teaser_lists(root, removed, title_el)
+    _drop_teaser_lists(root, removed, cfg, title_el)
     _drop_link_blocks(root, removed)
     lines = _root_lines(root, h1 if title_inside else "")
-    title_inside = title_inside and _title_near_top(lines)
+    title_inside = title_inside and _title_near_top(lines, cfg.title_top_share)
     if not title_inside:
         for ln in lines:
             ln.role = "" if ln.role == "title" else ln.role
-    res = _clean_lines(lines, title_hint=h1 if title_inside else "", drop_header=title_inside,
+    res = _clean_lines(lines, cfg, title_hint=h1 if title_inside else "", drop_header=title_inside,
                        find_title=title_inside)
     res.dropped[:0] = removed
     res.extractor = "dom"
@@ -283,7 +285,7 @@ def _clean_ours(html: str) -> CleanResult:
     except Exception as e:  # noqa: BLE001 - trafilatura can fail on odd markup; the DOM walk still answers
         traf_text, tmeta = "", {}
         res.dropped.append(("trafilatura failed", _reason(e)))
-    res = _weigh_trafilatura(res, traf_text, h1 or tmeta.get("title", ""))
+    res = _weigh_trafilatura(res, traf_text, h1 or tmeta.get("title", ""), cfg)
     _fill_meta(res, page, tmeta, h1)
     return res
 
@@ -326,15 +328,15 @@ def _trafilatura_text(html: str) -> tuple[str, dict[str, str]]:
     return str(d.get("text") or ""), meta
 
 
-def _clean_trafilatura_only(html: str) -> CleanResult:
+def _clean_trafilatura_only(html: str, cfg: CleanSettings) -> CleanResult:
     text, meta = _trafilatura_text(html)
-    res = _traf_result(text, meta.get("title", ""))
+    res = _traf_result(text, meta.get("title", ""), cfg)
     res.title = res.title or _norm(meta.get("title", ""))
     return res
 
 
-def _traf_result(text: str, title: str) -> CleanResult:
-    res = _clean_lines(_to_lines(text.replace("\n", "\n\n")), title_hint=title, drop_header=False)
+def _traf_result(text: str, title: str, cfg: CleanSettings) -> CleanResult:
+    res = _clean_lines(_to_lines(text.replace("\n", "\n\n")), cfg, title_hint=title, drop_header=False)
     res.extractor = "trafilatura"
     return res
 
@@ -346,7 +348,7 @@ def _agrees(paragraph: str, blob: str, lines: frozenset[str] = frozenset()) -> b
     return len(p) > 40 and p[:20] in blob and p[-20:] in blob
 
 
-def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanResult:
+def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str, cfg: CleanSettings) -> CleanResult:
     """Drop what trafilatura also rejects when the two mostly agree. Use trafilatura's text instead when ours
     holds far less prose *and* mostly disagrees with it (we picked the wrong container); when ours is a part of
     its text, what we left out we dropped on purpose (a comment board, related stories)."""
@@ -365,13 +367,13 @@ def _weigh_trafilatura(res: CleanResult, traf_text: str, title: str) -> CleanRes
         res.headings = [h for h in res.headings if h in agree]
         res.extractor = "dom+trafilatura"
         return res
-    traf = _traf_result(traf_text, res.title or title)
+    traf = _traf_result(traf_text, res.title or title, cfg)
     if not res.paragraphs:
         traf.dropped[:0] = res.dropped
         traf.title = traf.title or res.title or title
         return traf
     if kept < 0.5 * total:
-        if _body_chars(res.paragraphs) < _CFG.trafilatura_wins_ratio * _body_chars(traf.paragraphs):
+        if _body_chars(res.paragraphs) < cfg.trafilatura_wins_ratio * _body_chars(traf.paragraphs):
             traf.dropped[:0] = res.dropped + [("dom candidate: less prose than trafilatura's", p)
                                               for p in res.paragraphs]
             traf.title = traf.title or res.title or title

@@ -26,7 +26,6 @@ _BOILER_CLASS = re.compile(
 _BOARD_WORDS = {"comment", "comments", "comment-list"}
 _NUMERIC = re.compile(junk.DATE_RE.pattern + r"|[\d\s:/.,()（）\-]+")
 _NOSPACE = re.compile(r"\s+")
-_CFG = CleanSettings()
 
 
 def _attached(el, root) -> bool:
@@ -38,11 +37,11 @@ def _attached(el, root) -> bool:
     return False
 
 
-def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], title=None) -> None:
+def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], cfg: CleanSettings, title=None) -> None:
     """Class/id words are weak evidence: a furniture-named element inside the container goes unless it holds
     the title or the bulk of the body."""
     body_total = scores.get(root, Scores()).body or 0.0
-    first = next((p.el for p in paragraphs(root) if p.body_like), None)  # the article's first prose
+    first = next((p.el for p in paragraphs(root, cfg) if p.body_like), None)  # the article's first prose
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el is root or not _attached(el, root):
             continue
@@ -53,7 +52,7 @@ def _drop_named_furniture(root, scores: dict, removed: list[tuple[str, str]], ti
         held = scores.get(el, Scores()).body
         if title is not None and _attached(title, el):
             continue
-        bulk = body_total and held >= _CFG.named_keep_share * body_total
+        bulk = body_total and held >= cfg.named_keep_share * body_total
         # a comment board is one however much prose it holds, unless it wraps the article's first prose too
         board = m.group(2).lower() in _BOARD_WORDS and not (first is not None and _attached(first, el))
         if bulk and not board:
@@ -100,7 +99,7 @@ def _heads(h, box) -> bool:
     return True
 
 
-def _drop_teaser_lists(root, removed: list[tuple[str, str]], title=None) -> None:
+def _drop_teaser_lists(root, removed: list[tuple[str, str]], cfg: CleanSettings, title=None) -> None:
     """Runs of sibling records with one shape (same tag and class) that each open with a line that is all link
     (a headline) followed by a summary: lists of other stories, however much prose their summaries hold."""
     for parent in list(root.iter()):
@@ -112,7 +111,7 @@ def _drop_teaser_lists(root, removed: list[tuple[str, str]], title=None) -> None
                 groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
         for members in groups.values():
             teasers = [c for c in members if _opens_with_link_line(c)]
-            if len(teasers) < _CFG.teaser_min_records or len(teasers) < 0.8 * len(members):
+            if len(teasers) < cfg.teaser_min_records or len(teasers) < 0.8 * len(members):
                 continue
             for c in teasers:
                 if title is None or not _attached(title, c):

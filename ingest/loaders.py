@@ -151,7 +151,7 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
     text = read_text(path, settings)
     if kind == "jsonl":
         return _load_jsonl(path, text, errors)
-    res = clean_document(text, kind)
+    res = clean_document(text, kind, settings.clean)
     body = res.body.strip()
     if not body:
         raise IngestError(path, f"no article text left after cleaning ({len(res.dropped)} page elements removed)")

@@ -46,13 +46,7 @@ class Paragraph:
     punct: int
     index: int = 0
     furniture: bool = False  # the line rules of ingest.junk call it furniture (copyright, hotline, caption...)
-
-    @property
-    def body_like(self) -> bool:
-        cfg = _CFG
-        if self.chars < cfg.min_body_chars or self.link_chars > cfg.max_link_share * self.chars:
-            return False
-        return self.punct >= 1 and not self.furniture
+    body_like: bool = False  # reads like prose (long enough, punctuated, few links) and is not furniture
 
 
 @dataclass
@@ -74,9 +68,6 @@ class Candidate:
     body: float
     paragraphs: int
     scores: dict = field(default_factory=dict)  # element -> Scores, for the caller's density checks
-
-
-_CFG = CleanSettings()
 
 
 def _is_block(el) -> bool:
@@ -124,7 +115,7 @@ def _own_text(block) -> tuple[str, int]:
     return "".join(parts), link
 
 
-def paragraphs(root) -> list[Paragraph]:
+def paragraphs(root, cfg: CleanSettings) -> list[Paragraph]:
     out = []
     for el in root.iter():
         if not _is_block(el):
@@ -133,34 +124,37 @@ def paragraphs(root) -> list[Paragraph]:
         n = len(_SPACE.sub("", text))
         if n:
             para = Paragraph(el, n, min(link, n), len(_PUNCT.findall(text)), len(out))
-            para.furniture = para.body_like and junk.junk_kind(_SPACE.sub(" ", text).strip()) is not None
+            prose = n >= cfg.min_body_chars and para.link_chars <= cfg.max_link_share * n and para.punct >= 1
+            para.furniture = prose and junk.junk_kind(_SPACE.sub(" ", text).strip()) is not None
+            para.body_like = prose and not para.furniture
             out.append(para)
     return out
 
 
-def class_factor(el) -> float:
-    """Weak evidence from class/id words: a small nudge, never a verdict."""
+def class_factor(el, cfg: CleanSettings | None = None) -> float:
+    """Weak evidence from class/id words: a small nudge, never a verdict. ``cfg`` None = the default settings."""
     names = " ".join(filter(None, [el.get("class"), el.get("id")]))
     if not names:
         return 1.0
     words = {w.lower().rstrip("0123456789") for w in _WORD_SPLIT.split(names) if w}
+    weight = (cfg if cfg is not None else CleanSettings()).class_weight
     f = 1.0
     if words & _GOOD_WORDS:
-        f += _CFG.class_weight
+        f += weight
     if words & _BAD_WORDS:
-        f -= _CFG.class_weight
+        f -= weight
     return f
 
 
-def score_tree(root) -> dict:
+def score_tree(root, cfg: CleanSettings) -> dict:
     """Scores of every element (keyed by the element), summed bottom-up over the paragraphs it contains."""
-    paras = paragraphs(root)
+    paras = paragraphs(root, cfg)
     total = sum(p.chars for p in paras) or 1
     own: dict = {}
     seen = 0
     for p in paras:
         s = own.setdefault(p.el, Scores())
-        pos_w = 1.0 - _CFG.position_weight * (seen / total)
+        pos_w = 1.0 - cfg.position_weight * (seen / total)
         seen += p.chars
         if p.body_like:
             s.body += (p.chars - p.link_chars) * pos_w
@@ -180,11 +174,12 @@ def score_tree(root) -> dict:
     return acc
 
 
-def best_container(root, title=None) -> Candidate | None:
+def best_container(root, title=None, cfg: CleanSettings | None = None) -> Candidate | None:
     """The element whose text looks most like an article body (None when the page has no body-like text).
     Elements holding the article's title (when known) get a small bonus: a long comment thread next to a short
-    article holds more prose, but not the title."""
-    acc = score_tree(root)
+    article holds more prose, but not the title. ``cfg`` None = the default settings."""
+    cfg = cfg if cfg is not None else CleanSettings()
+    acc = score_tree(root, cfg)
     holds_title = set()
     while title is not None:
         holds_title.add(title)
@@ -196,9 +191,9 @@ def best_container(root, title=None) -> Candidate | None:
         s = acc.get(el)
         if s is None or s.body <= 0:
             continue
-        value = (s.body + _CFG.paragraph_bonus * s.paragraphs - _CFG.link_penalty * s.junk) * class_factor(el)
+        value = (s.body + cfg.paragraph_bonus * s.paragraphs - cfg.link_penalty * s.junk) * class_factor(el, cfg)
         if el in holds_title and value > 0:
-            value *= 1 + _CFG.title_weight
+            value *= 1 + cfg.title_weight
         if best is None or value >= best.score:  # ties: the innermost element (ancestors come first)
             best = Candidate(el, value, s.body, s.paragraphs)
     if best is not None:

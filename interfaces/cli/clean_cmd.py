@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 for e in errors:
                     print(f"error: {e}", file=sys.stderr)
             return 1 if errors else 0
-        res = clean_document(read_text(path, settings), kind)
+        res = clean_document(read_text(path, settings), kind, settings.clean)
     except IngestError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
