@@ -217,7 +217,7 @@ def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:
                               s.notes + [message("note_model_refused", s.lang)])
     ans = short_answer(s, given, mode_name)
     if ans is None:
-        return _extractive(ctx, s, s.notes + [message("note_fallback", s.lang)])
+        return _extractive(ctx, s, s.notes + [message("note_short_unsupported", s.lang)])
     return ans
 
 

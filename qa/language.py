@@ -84,9 +84,9 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "No sentence in the passages matches what the question asks about.",
     },
     "note_short_unsupported": {
-        "zh-Hant": "模型給出的簡短答案不在它引用的句子中,改為摘錄該句。",
-        "zh-Hans": "模型给出的简短答案不在它引用的句子中,改为摘录该句。",
-        "en": "The model's short answer is not in the sentence it cites; quoting the sentence instead.",
+        "zh-Hant": "模型給出的簡短答案不在它引用的句子中,改為摘錄最相關的句子。",
+        "zh-Hans": "模型给出的简短答案不在它引用的句子中,改为摘录最相关的句子。",
+        "en": "The model's short answer is not in the sentence it cites; quoting the best-matching sentences instead.",
     },
     "note_metadata": {
         "zh-Hant": "答案取自文章的{field}欄位。",
