@@ -159,8 +159,12 @@ def missing_asked_figure(question: str, passages: list[Passage], settings: Setti
     questions: the article is about the subject, the asked figure is not there). ``settings.answer.figure_gate``."""
     from qa.extractive import score_sentences
 
+    from qa.language import question_lang
+
     a = settings.answer
     if not a.figure_gate or not passages or not _ASKS_NUMBER.search(normalize_for_match(question)):
+        return False
+    if question_lang(question) not in a.figure_gate_languages:
         return False
     ranked = sorted(score_sentences(question, passages, a), key=lambda r: -r.lexical)
     if not ranked:

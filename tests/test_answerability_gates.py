@@ -55,3 +55,12 @@ def test_a_bare_number_gets_the_unit_its_sentence_gives_it():
     assert with_unit("46", "外蒙古於1946年獨立,46人反對。") == "46人"
     assert with_unit("1933", "The bridge opened in 1933.") == "1933"
     assert with_unit("林美華", "店主林美華原本是老師。") == "林美華"
+
+
+def test_the_figure_gate_applies_to_the_languages_it_was_tuned_for():
+    text = "The lighthouse was built by the harbour authority. It still stands on the cape."
+    q = "In what year was the lighthouse built?"
+    on = load_settings()
+    assert "en" not in on.answer.figure_gate_languages
+    assert missing_asked_figure(q, [_passage(text)], on) is False
+    assert missing_asked_figure(q, [_passage(text)], on.with_overrides({"answer.figure_gate_languages": ["en"]}))
