@@ -2,7 +2,6 @@
 fp32 gives torch's vectors, int8 stays within int8 error; neither imports torch."""
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import subprocess
@@ -39,14 +38,8 @@ def clean_cache(tmp_path_factory):
 def test_missing_onnxruntime_is_a_clear_error(monkeypatch, clean_cache):
     from articleqa.models import embedder_onnx
 
-    real_import = builtins.__import__
-
-    def fake_import(name, *a, **kw):
-        if name.split(".")[0] == "onnxruntime":
-            raise ImportError("No module named 'onnxruntime'", name="onnxruntime")
-        return real_import(name, *a, **kw)
-
-    monkeypatch.setattr(builtins, "__import__", fake_import)
+    # None in sys.modules is how Python marks a module as not importable: both `import` and find_spec see it missing
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
     with pytest.raises(ModelError, match="pip install onnxruntime onnx"):
         embedder_onnx.prepare_onnx(_settings("onnx-int8"), clean_cache / "models" / "multilingual-e5-small")
 
