@@ -39,6 +39,18 @@ def echoes_question(span: str, question: str) -> bool:
     return bool(key) and key in squash(question) and not _CHOICE.search(question)
 
 
+def _holds(text: str, key: str) -> bool:
+    """``key`` in ``text``, a figure as a whole number: "19" is not in "1977"."""
+    at = text.find(key)
+    while at >= 0:
+        end = at + len(key)
+        if not (key[0].isdigit() and at > 0 and text[at - 1].isdigit()) and \
+                not (key[-1].isdigit() and end < len(text) and text[end].isdigit()):
+            return True
+        at = text.find(key, at + 1)
+    return False
+
+
 def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]) -> EvidenceSentence | None:
     """The evidence sentence that supports ``span`` (the cited one first), or None."""
     key = squash(span)
@@ -46,7 +58,7 @@ def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]
         return None
     cited = [e for e in evidence if e.n == source]
     for e in cited + [e for e in evidence if e.n != source]:
-        if key in squash(e.text):
+        if _holds(squash(e.text), key):
             return e
     for e in cited:
         if has_cjk(span) != has_cjk(e.text) and _figures_in(span, e.text):

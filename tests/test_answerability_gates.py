@@ -64,3 +64,14 @@ def test_the_figure_gate_applies_to_the_languages_it_was_tuned_for():
     assert "en" not in on.answer.figure_gate_languages
     assert missing_asked_figure(q, [_passage(text)], on) is False
     assert missing_asked_figure(q, [_passage(text)], on.with_overrides({"answer.figure_gate_languages": ["en"]}))
+
+
+def test_a_number_is_not_supported_by_a_longer_number_holding_its_digits():
+    from qa.short_answer import supporting_sentence
+    from qa.state import EvidenceSentence
+
+    ev = [EvidenceSentence(1, 0, 0, 40, "Among the logo's many variants was a 1977 ID sequence."),
+          EvidenceSentence(2, 0, 41, 80, "The logo is shown in four variants.")]
+    assert supporting_sentence("19", 1, ev) is None
+    assert supporting_sentence("1977", 2, ev) is ev[0]
+    assert supporting_sentence("four variants", 1, ev) is ev[1]
