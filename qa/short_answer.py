@@ -39,16 +39,16 @@ def echoes_question(span: str, question: str) -> bool:
     return bool(key) and key in squash(question) and not _CHOICE.search(question)
 
 
-def _holds(text: str, key: str) -> bool:
-    """``key`` in ``text``, a figure as a whole number: "19" is not in "1977"."""
-    at = text.find(key)
+def _whole_at(text: str, key: str) -> int:
+    """Where ``key`` stands in ``text`` with a figure as a whole number ("19" is not in "1977"), or -1."""
+    at = text.find(key) if key else -1
     while at >= 0:
         end = at + len(key)
         if not (key[0].isdigit() and at > 0 and text[at - 1].isdigit()) and \
                 not (key[-1].isdigit() and end < len(text) and text[end].isdigit()):
-            return True
+            return at
         at = text.find(key, at + 1)
-    return False
+    return -1
 
 
 def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]) -> EvidenceSentence | None:
@@ -58,7 +58,7 @@ def supporting_sentence(span: str, source: int, evidence: list[EvidenceSentence]
         return None
     cited = [e for e in evidence if e.n == source]
     for e in cited + [e for e in evidence if e.n != source]:
-        if _holds(squash(e.text), key):
+        if _whole_at(squash(e.text), key) >= 0:
             return e
     for e in cited:
         if has_cjk(span) != has_cjk(e.text) and _figures_in(span, e.text):
@@ -75,14 +75,11 @@ def with_unit(span: str, sentence: str) -> str:
     span = span.strip()
     if not span or not span[-1].isdigit():
         return span
-    at = sentence.find(span)
-    while at >= 0:
-        end = at + len(span)
-        if (end == len(sentence) or not sentence[end].isdigit()) and (at == 0 or not sentence[at - 1].isdigit()):
-            m = _UNIT_AFTER.match(sentence, end)
-            return span + m.group(0) if m else span
-        at = sentence.find(span, at + 1)
-    return span
+    at = _whole_at(sentence, span)
+    if at < 0:
+        return span
+    m = _UNIT_AFTER.match(sentence, at + len(span))
+    return span + m.group(0) if m else span
 
 
 def quote_block(quote: str, lang: str) -> str:
