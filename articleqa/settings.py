@@ -183,6 +183,12 @@ class AnswerSettings(Section):
     # ... and a same-language question whose content words (weighted) are found in the given passages less than
     # this share (0 = off; the tuning picked off: it cost more answerable questions than it refused near-misses).
     min_question_coverage: float = 0.0
+    # llm mode: refuse when the local model's own probability of an empty answer (qa.reader.EmptyAnswerProbe, read
+    # at the answer's first token, no extra call) is at least `no_answer_p`, for questions in `no_answer_languages`
+    # (0 = off). Tuned on drcd-nearmiss (see README "Answer quality"); on English (squad2 articles 1-4) the
+    # probability separated unanswerable from answerable questions too weakly (AUC 0.63) to use.
+    no_answer_p: float = 0.0
+    no_answer_languages: list[str] = ["zh-Hant", "zh-Hans"]
     # Follow-up rewriting (qa/prompts.py): conversation turns the rewrite sees, characters of each past answer.
     history_turns: int = 2
     history_chars: int = 160

@@ -86,6 +86,9 @@ class Answer:
     tokens_in: int = 0
     tokens_out: int = 0
     short_answer: str = ""  # the short answer span alone (llm mode), when the cited sentence supports it
+    # the local model's probability of an empty answer ("the sentences don't say"), when it was asked
+    no_answer_p: float | None = None
+    span_p: float | None = None  # the model's least confident token of its short answer
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,4 +105,6 @@ class Answer:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "short_answer": self.short_answer,
+            "no_answer_p": self.no_answer_p,
+            "span_p": self.span_p,
         }

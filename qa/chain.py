@@ -184,7 +184,7 @@ def _generate(ctx: ChainContext):
         s.timings["generate"] = time.perf_counter() - t
         if relay.first_at is not None:
             s.timings["first_token"] = relay.first_at - s.t0
-        s.reply = parse_reply(stream.raw)
+        s.reply = parse_reply(stream.raw, stream.p_empty, stream.span_min)
         return s
 
     return run
@@ -203,6 +203,12 @@ def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
                   mode="extractive", notes=notes, passages=s.passages, lang=s.lang)
 
 
+def _unsure(reply, lang: str, a) -> bool:
+    """The model wrote an answer but gave an empty one at least ``answer.no_answer_p`` probability."""
+    return bool(a.no_answer_p and reply.answer and reply.p_empty is not None and lang in a.no_answer_languages
+                and reply.p_empty >= a.no_answer_p)
+
+
 def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:
     """The llm-mode answer from the model's short reply: cited span, quoted sentence, refusal or extractive."""
     a = ctx.settings.answer
@@ -210,6 +216,9 @@ def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:
     reply = s.reply
     if reply is None or not reply.parsed:
         return _extractive(ctx, s, s.notes + [message("note_fallback", s.lang)])
+    if _unsure(reply, s.lang, a):
+        return refused_answer(s.question, s.passages, s.lang, mode_name,
+                              s.notes + [message("note_model_unsure", s.lang)])
     if not reply.answer:
         if lexical_support(s.standalone, given, a) >= a.quote_over_model_refusal:
             return _extractive(ctx, s, s.notes + [message("note_model_refused_quoting", s.lang)])
@@ -238,6 +247,8 @@ def _finish(ctx: ChainContext):
         ans.lang = s.lang
         ans.passages = s.passages if not ans.refused and s.direct is None else ans.passages
         ans.tokens_in, ans.tokens_out = s.tokens_in, s.tokens_out
+        if s.reply is not None:
+            ans.no_answer_p, ans.span_p = s.reply.p_empty, s.reply.span_min
         ans.timings = {**s.timings, "total": time.perf_counter() - s.t0}
         return ans
 

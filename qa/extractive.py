@@ -148,11 +148,20 @@ def add_dense(question: str, ranked: list[Scored], embedder, weight: float) -> l
 
 
 def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None) -> list[Scored]:
-    """`score_sentences`, re-scored by e5 cosine when the best lexical overlap is below ``cfg.weak_lexical``."""
+    """`score_sentences`, re-scored by e5 cosine when the best lexical overlap is below ``cfg.weak_lexical``, each
+    sentence once: chunks overlap by a sentence, and the copy in the better passage is kept (a sentence quoted or
+    numbered twice wastes the answer and the model's evidence budget)."""
     ranked = score_sentences(question, passages, cfg)
     if embedder is not None and ranked and max(r.lexical for r in ranked) < cfg.weak_lexical:
         ranked = add_dense(question, ranked, embedder, cfg.dense_weight)
-    return ranked
+    seen: set[str] = set()
+    unique: list[Scored] = []
+    for r in ranked:
+        key = " ".join(r.text.split())
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return unique
 
 
 def extractive_answer(

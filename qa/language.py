@@ -23,6 +23,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "检索到的段落与问题相关性太低(最高相似度 {score:.3f} < {threshold:.2f}),不作答。",
         "en": "The retrieved passages are too weakly related (best similarity {score:.3f} < {threshold:.2f}); no answer.",
     },
+    "note_model_unsure": {
+        "zh-Hant": "模型判斷這些句子很可能沒有回答這個問題。",
+        "zh-Hans": "模型判断这些句子很可能没有回答这个问题。",
+        "en": "The model judged that the sentences most likely do not answer the question.",
+    },
     "note_model_refused": {
         "zh-Hant": "模型表示段落中找不到答案。",
         "zh-Hans": "模型表示段落中找不到答案。",

@@ -31,6 +31,8 @@ class ShortReply:
     source: int  # 0 = no source (the model found no answer)
     raw: str
     parsed: bool = True
+    p_empty: float | None = None  # the local model's probability of an empty answer (qa.reader.EmptyAnswerProbe)
+    span_min: float | None = None  # the least probable token of the answer it wrote
 
 
 @dataclass

@@ -70,3 +70,19 @@ def test_questions_asking_for_figures_prefer_sentences_with_figures():
     assert not asks_for_figure("京東金融的CEO是誰?")
     text, _ = extractive_answer("京東金融累計放款總額是多少?", seed_passages(), _settings())
     assert "5000億" in text
+
+
+def test_a_sentence_shared_by_overlapping_chunks_is_quoted_and_numbered_once():
+    """Chunks overlap by a sentence: the answer sentence at a boundary is in two passages, and used to be quoted
+    twice (and given to the model twice, under two numbers)."""
+    from qa.evidence import select_evidence
+
+    settings = _settings(sentences=2)
+    overlapping = seed_passages(groups=((0, 1), (1, 2), (4,), (5, 6)))
+    shared = "京東白條是什麼時候推出的?"
+    text, citations = extractive_answer(shared, overlapping, settings)
+    quotes = [" ".join(c.quote.split()) for c in citations]
+    assert "2014年2月" in text and len(quotes) == len(set(quotes))
+    evidence = select_evidence(shared, overlapping, settings.answer)
+    texts = [" ".join(e.text.split()) for e in evidence]
+    assert len(texts) == len(set(texts)) and any("2014年2月" in t for t in texts)
