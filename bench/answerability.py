@@ -22,11 +22,13 @@ from bench.common import indexable_copy
 
 SETS = {"drcd-nearmiss": "drcd-nearmiss", "cmrc2018-nearmiss": "cmrc2018-nearmiss", "squad2": "squad2"}
 GRID = {
-    "min_lexical_overlap": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],
+    "min_lexical_overlap": [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5],  # Chinese questions
+    "min_lexical_overlap_en": [0.15, 0.2, 0.25, 0.3],
     "figure_gate": [False, True],
     "figure_gate_share": [0.5, 0.6, 0.8],
     "figure_gate_neighbours": [False, True],
     "min_dense_score": [0.85],  # kept at its off-topic calibration (bench/refusal_calibration.py)
+    "min_dense_score_en": [0.85, 0.84, 0.83, 0.82],  # English questions over English passages
     "min_question_coverage": [0.0, 0.5, 0.6, 0.7, 0.8, 0.9],
 }
 
@@ -106,11 +108,15 @@ def figure_flags(rows: list[dict], settings) -> None:
 
 
 def refused(f: dict, cfg: dict, settings) -> bool:
+    from articleqa.text import has_cjk
+
     a = settings.answer
-    if not f["cross"] and f["dense"] < cfg["min_dense_score"]:
+    dense_floor = cfg["min_dense_score_en"] if not has_cjk(f["question"]) else cfg["min_dense_score"]
+    if not f["cross"] and f["dense"] < dense_floor:
         if f["dense"] < a.min_dense_score_cross_lingual or f["lex"] < a.quote_over_model_refusal:
             return True
-    if not f["cross"] and (f["lex"] < cfg["min_lexical_overlap"] or f["cov"] < cfg["min_question_coverage"]):
+    lex_floor = cfg["min_lexical_overlap_en"] if not has_cjk(f["question"]) else cfg["min_lexical_overlap"]
+    if not f["cross"] and (f["lex"] < lex_floor or f["cov"] < cfg["min_question_coverage"]):
         return True
     if f["missing_named"]:
         return True

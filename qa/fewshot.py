@@ -14,9 +14,23 @@ EXAMPLES: list[tuple[str, str, str]] = [
         '{"answer": "林美華", "source": 2}',
     ),
     (
+        # two sentences with a year: the one naming the asked actor answers (DRCD misses were mostly such distractors)
+        "《淡水的古蹟》\n[1] 紅毛城最早由西班牙人於1628年興建。\n[2] 荷蘭人在1644年於原址重建了這座城堡。\n"
+        "[3] 1867年起,英國政府將紅毛城租用為領事館。",
+        "荷蘭人在哪一年重建紅毛城?",
+        '{"answer": "1644年", "source": 2}',
+    ),
+    (
         "《昆明的新能源公交车》\n[1] 昆明公交集团今年新增了320辆纯电动公交车。\n[2] 这些车辆由本地企业生产,单次充电可行驶约250公里。",
         "昆明今年新增了多少辆纯电动公交车?",
         '{"answer": "320辆", "source": 1}',
+    ),
+    (
+        "《The river port of Kesta》\n[1] The first bridge over the Kesta River was opened in 1891 by the city "
+        "council.\n[2] A second, wider bridge was built in 1934 by the railway company.\n[3] The railway "
+        "company also ran the port's grain elevator.",
+        "Who built the second bridge?",
+        '{"answer": "the railway company", "source": 2}',
     ),
     (
         "《The lighthouse at Cape Morrow》\n[1] The lighthouse was built in 1872 by the harbour authority.\n"

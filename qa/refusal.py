@@ -48,6 +48,8 @@ def dense_threshold(settings: Settings, question: str = "", passages: list[Passa
     a = settings.answer
     if question and passages and cross_lingual(question, passages):
         return a.min_dense_score_cross_lingual
+    if question and not has_cjk(question):
+        return a.min_dense_score_en
     return a.min_dense_score
 
 
@@ -138,7 +140,8 @@ def weak_overlap(question: str, passages: list[Passage], settings: Settings) -> 
     a = settings.answer
     if a.min_question_coverage > 0 and question_coverage(question, passages) < a.min_question_coverage:
         return True
-    return lexical_support(question, passages, a) < a.min_lexical_overlap
+    floor = a.min_lexical_overlap if has_cjk(question) else a.min_lexical_overlap_en
+    return lexical_support(question, passages, a) < floor
 
 
 def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:
