@@ -11,6 +11,18 @@ from qa.prompts import SHORT_SCHEMA
 from qa.state import ShortReply
 
 _ANSWER_OPEN = re.compile(r'"answer"\s*:\s*"')
+_CLOSING_QUOTE = re.compile(r'(?<!\\)"')
+
+
+def answer_value(raw: str) -> tuple[str | None, bool]:
+    """The JSON reply's "answer" value as written so far (still escaped; None before its opening quote) and whether
+    its closing quote has come."""
+    m = _ANSWER_OPEN.search(raw)
+    if m is None:
+        return None, False
+    body = raw[m.end():]
+    end = _CLOSING_QUOTE.search(body)
+    return (body[: end.start()], True) if end is not None else (body, False)
 
 
 class AnswerStream:
@@ -28,14 +40,10 @@ class AnswerStream:
         self.raw += piece
         if self.emit is None or self.closed:
             return
-        m = _ANSWER_OPEN.search(self.raw)
-        if m is None:
+        body, self.closed = answer_value(self.raw)
+        if body is None:
             return
-        body = self.raw[m.end():]
-        end = re.search(r'(?<!\\)"', body)
-        if end is not None:
-            body, self.closed = body[: end.start()], True
-        elif body.endswith("\\"):
+        if not self.closed and body.endswith("\\"):
             body = body[:-1]
         try:
             value = json.loads(f'"{body}"')
@@ -62,7 +70,6 @@ def parse_reply(raw: str, p_empty: float | None = None, span_min: float | None =
     return ShortReply("", 0, raw, parsed=False, p_empty=p_empty, span_min=span_min)
 
 
-_VALUE_OPEN = re.compile(r'"answer"\s*:\s*"$')
 _closing_ids: dict[int, Any] = {}
 
 
@@ -104,8 +111,9 @@ class EmptyAnswerProbe:
         if self._in_value and self._last is not None:
             self.span_probs.append(float(self._last[input_ids[-1]]))
         made = self.client.detokenize(list(input_ids[self.prompt_len:])).decode("utf-8", "ignore")
-        opened = _VALUE_OPEN.search(made)
-        self._in_value = bool(opened) or (self._in_value and not _closed_value(made))
+        body, closed = answer_value(made)
+        opened = body == "" and not closed
+        self._in_value = body is not None and not closed
         if self._in_value:
             p = np.exp(scores - scores.max())
             p /= p.sum()
@@ -117,11 +125,6 @@ class EmptyAnswerProbe:
     @property
     def span_min(self) -> float | None:
         return min(self.span_probs) if self.span_probs else None
-
-
-def _closed_value(made: str) -> bool:
-    m = re.search(r'"answer"\s*:\s*"', made)
-    return m is not None and re.search(r'(?<!\\)"', made[m.end():]) is not None
 
 
 def _llama_client(llm: Any):
