@@ -39,16 +39,24 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def tuned_ids() -> set[str]:
+def tuning_questions() -> tuple[list[dict], list[dict]]:
+    """(DRCD, SQuAD) dev questions earlier choices were tuned on: the README's first llm sample
+    (``select(drcd, 100, seed 0)``) and the reader probe's (``random.Random(3)``: 30 DRCD, then 20 SQuAD); the
+    DRCD list holds each question once (124)."""
     from eval.harness import select
 
-    out: set[str] = set()
     drcd = _lines(Path("eval/datasets/drcd/questions.jsonl"))
     squad = _lines(Path("eval/datasets/squad1/questions.jsonl"))
-    out |= {q["id"] for q in select(drcd, sample=100, seed=0)}
+    first = select(drcd, sample=100, seed=0)
     rng = random.Random(3)
-    out |= {q["id"] for q in rng.sample(drcd, 30)}
-    out |= {q["id"] for q in rng.sample(squad, 20)}
+    probe_drcd, probe_squad = rng.sample(drcd, 30), rng.sample(squad, 20)
+    seen = {q["id"] for q in first}
+    return first + [q for q in probe_drcd if q["id"] not in seen], probe_squad
+
+
+def tuned_ids() -> set[str]:
+    drcd, squad = tuning_questions()
+    out = {q["id"] for q in drcd + squad}
     # the gates were tuned on drcd-nearmiss, built from the same DRCD dev questions
     nearmiss = _folder("drcd-nearmiss") / "questions.jsonl"
     if nearmiss.exists():

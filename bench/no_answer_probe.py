@@ -9,7 +9,7 @@ at its first answer token), `Answer.span_p`, and whether the answer holds a gold
 each threshold, answerable refused / unanswerable refused / contains as if `answer.no_answer_p` were set to it.
 Sets: ``drcd-nearmiss`` and ``squad2`` (articles 1-4) sample ``--n`` answerable and ``--n`` unanswerable questions
 (random.Random(5)); ``drcd-tune`` is the 124 DRCD questions every earlier choice was tuned on
-(bench.answer_quality.tuned_ids without the near-miss ones).
+(`bench.answer_quality.tuning_questions`).
 """
 from __future__ import annotations
 
@@ -26,13 +26,9 @@ THRESHOLDS = [3e-5, 5e-5, 7.5e-5, 1e-4, 1.5e-4, 2e-4, 3e-4, 5e-4, 1e-3]
 
 def questions(name: str, n: int) -> tuple[Path, list[dict]]:
     if name == "drcd-tune":
-        from eval.harness import select
+        from bench.answer_quality import tuning_questions
 
-        folder = Path("eval/datasets/drcd")
-        drcd = read_jsonl(folder / "questions.jsonl")
-        qs = select(drcd, sample=100, seed=0)
-        ids = {q["id"] for q in qs}
-        return folder, qs + [q for q in random.Random(3).sample(drcd, 30) if q["id"] not in ids]
+        return Path("eval/datasets/drcd"), tuning_questions()[0]
     folder = indexable_copy(name)
     qs = read_jsonl(folder / "questions.jsonl")
     if name == "squad2":
