@@ -154,8 +154,8 @@ class AnswerSettings(Section):
     # ... and for an English question over English passages, where e5 cosines run lower than in Chinese: the highest
     # value refusing at most 0.08 (the llm bar) of answerable squad2 articles 1-4 questions (tuning: 0.85 refused
     # 0.128 of them). squad2 articles 5-9 (reporting): answerable refused 0.077 -> 0.035, unanswerable 0.181 ->
-    # 0.120; English questions about other articles (300 SQuAD 1.1 dev questions on the squad2 index) refused
-    # 0.890 -> 0.887 (bench/answerability.py).
+    # 0.120 (bench/answerability.py); English questions about other articles (300 SQuAD 1.1 dev questions on the
+    # squad2 index) refused 0.890 -> 0.887 (bench/offtopic_en.py).
     min_dense_score_en: float = 0.83
     extractive_sentences: int = 2
     # Extractive sentence scoring (qa/extractive.py): weight of the passage's normalised retrieval score, of the

@@ -161,7 +161,6 @@ def missing_asked_figure(question: str, passages: list[Passage], settings: Setti
     """The question asks for a number or a year, and none of the sentences that match it best holds one (near-miss
     questions: the article is about the subject, the asked figure is not there). ``settings.answer.figure_gate``."""
     from qa.extractive import score_sentences
-
     from qa.language import question_lang
 
     a = settings.answer
