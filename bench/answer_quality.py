@@ -7,6 +7,10 @@ The questions any earlier choice was tuned on are left out before sampling: the 
 samples (``random.Random(3)``: 30 DRCD then 20 SQuAD questions, which chose the short-answer design). Near-miss
 sets use their reporting split (bench/answerability.py): all of cmrc2018-nearmiss, squad2's articles 5-9.
 Then ``--n`` questions are drawn with ``--seed`` (default 1). Writes report.json/.md/.html into ``--out``.
+
+Choosing a setting is done on the tuned-on questions instead, never on a held-out sample:
+
+    python -m bench.answer_quality drcd --tuning --set answer.evidence_sentences=3 --out /tmp/tune-drcd-3
 """
 from __future__ import annotations
 
@@ -73,6 +77,25 @@ def held_out(name: str, folder: Path, split: str | None) -> list[dict]:
     return qs
 
 
+def _overrides(pairs: list[str]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    return out
+
+
+def _tuning_set(name: str) -> list[dict]:
+    drcd, squad = tuning_questions()
+    sets = {"drcd": drcd, "squad1": squad}
+    if name not in sets:
+        raise SystemExit(f"--tuning: only drcd and squad1 have tuning questions, not {name}")
+    return sets[name]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dataset", choices=sorted(DATA))
@@ -81,6 +104,10 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--tuning", action="store_true",
+                   help="the tuned-on questions (drcd, squad1: tuning_questions()) instead of a held-out sample")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a settings override, e.g. answer.evidence_sentences=3 (repeatable)")
     args = p.parse_args(argv)
     from articleqa.settings import load_settings
     from eval.harness import evaluate, select
@@ -88,13 +115,17 @@ def main(argv=None) -> int:
     from qa import Assistant
 
     folder, split = _folder(args.dataset), DATA[args.dataset][1]
-    over = {"answer.mode": args.mode, "models.n_threads": args.threads}
+    over = {"answer.mode": args.mode, "models.n_threads": args.threads, **_overrides(args.set)}
     settings = load_settings().with_overrides(over)
     arts = sorted(folder.glob("*.txt")) if args.dataset == "seed" else [folder / "articles.jsonl"]
-    qs = held_out(args.dataset, folder, split)
-    chosen = select(qs, sample=args.n, seed=args.seed)
-    notes = [f"held-out pool: {len(qs)} questions (tuned-on ones removed{'; reporting split' if split else ''}); "
-             f"sample n={len(chosen)} seed={args.seed}"]
+    if args.tuning:
+        chosen = _tuning_set(args.dataset)
+        notes = [f"TUNING questions ({len(chosen)}, tuning_questions()), not held out; overrides {args.set}"]
+    else:
+        qs = held_out(args.dataset, folder, split)
+        chosen = select(qs, sample=args.n, seed=args.seed)
+        notes = [f"held-out pool: {len(qs)} questions (tuned-on ones removed{'; reporting split' if split else ''}); "
+                 f"sample n={len(chosen)} seed={args.seed}"]
     with Assistant.open(ensure_index(arts, settings), settings) as a:
         report = evaluate(chosen, a, mode=args.mode, dataset=args.dataset, settings=settings, notes=notes,
                           progress=False, out_dir=args.out)

@@ -162,7 +162,7 @@ def _generate(ctx: ChainContext):
         pairs = short_messages(format_evidence(s.evidence, given), s.standalone, s.lang, a.few_shot)
         llm = ctx.get_llm()
         relay = _TokenRelay(s.on_token, s.lang, s.cancel, given)
-        stream = AnswerStream(relay.feed)
+        stream = AnswerStream(relay.feed, on_close=relay.flush)
 
         def check_cancel() -> None:
             if s.cancel is not None and s.cancel.is_set():

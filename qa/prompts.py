@@ -15,7 +15,8 @@ REWRITE_SYSTEM = (
     "to in the conversation. Reply with the rewritten question only, in the language of the follow-up."
 )
 
-# Short answers (evidence first): the model returns JSON matching SHORT_SCHEMA; llama.cpp constrains it to.
+# Short answers (evidence first): the model returns JSON of SHORT_SCHEMA's shape; the local model is held to it by
+# qa.reader's grammar (the same replies as llama.cpp's own schema mode, tests/test_no_answer_probe.py).
 SHORT_SYSTEM = (
     "Answer the question from the numbered sentences only.\n"
     'Reply with JSON: {"answer": "<the shortest span that answers the question: a name, number, date, place or '

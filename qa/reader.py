@@ -7,7 +7,6 @@ import json
 import re
 from typing import Any, Callable
 
-from qa.prompts import SHORT_SCHEMA
 from qa.state import ShortReply
 
 _ANSWER_OPEN = re.compile(r'"answer"\s*:\s*"')
@@ -26,10 +25,12 @@ def answer_value(raw: str) -> tuple[str | None, bool]:
 
 
 class AnswerStream:
-    """Feeds the characters of the JSON reply's "answer" value to ``emit`` as they arrive."""
+    """Feeds the characters of the JSON reply's "answer" value to ``emit`` as they arrive, and calls ``on_close``
+    once the value's closing quote has come (the answer is whole before its sentence number is written)."""
 
-    def __init__(self, emit: Callable[[str], None] | None) -> None:
+    def __init__(self, emit: Callable[[str], None] | None, on_close: Callable[[], None] | None = None) -> None:
         self.emit = emit
+        self.on_close = on_close
         self.raw = ""
         self.sent = 0  # characters of the decoded value already emitted
         self.closed = False
@@ -38,11 +39,17 @@ class AnswerStream:
 
     def feed(self, piece: str) -> None:
         self.raw += piece
-        if self.emit is None or self.closed:
+        if self.closed:
             return
         body, self.closed = answer_value(self.raw)
         if body is None:
             return
+        if self.emit is not None:
+            self._emit_value(body)
+        if self.closed and self.on_close is not None:
+            self.on_close()
+
+    def _emit_value(self, body: str) -> None:
         if not self.closed and body.endswith("\\"):
             body = body[:-1]
         try:
@@ -73,7 +80,7 @@ def parse_reply(raw: str, p_empty: float | None = None, span_min: float | None =
 _closing_ids: dict[int, Any] = {}
 
 
-def _closing_quote_ids(client: Any):
+def closing_quote_ids(client: Any):
     """The ids of the tokens whose text starts with ``"``: one of them right after ``"answer": "`` is an empty
     answer (the model's refusal). Scanned once per model (about 0.3 s over Qwen's 151k tokens)."""
     key = id(client)
@@ -94,14 +101,15 @@ class EmptyAnswerProbe:
     - ``span_probs``: the probability the model gave each token of the answer it wrote (its confidence in the span).
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, prefilled: str = "") -> None:
         self.client = client
+        self.prefilled = prefilled  # the reply's start that is in the prompt, not generated
         self.prompt_len: int | None = None
         self.p_empty: float | None = None
         self.span_probs: list[float] = []
         self._in_value = False
         self._last = None  # the previous step's probabilities, to read the chosen token's
-        self._quote_ids = _closing_quote_ids(client)
+        self._quote_ids = closing_quote_ids(client)
 
     def __call__(self, input_ids, scores):
         import numpy as np
@@ -110,7 +118,7 @@ class EmptyAnswerProbe:
             self.prompt_len = len(input_ids)
         if self._in_value and self._last is not None:
             self.span_probs.append(float(self._last[input_ids[-1]]))
-        made = self.client.detokenize(list(input_ids[self.prompt_len:])).decode("utf-8", "ignore")
+        made = self.prefilled + self.client.detokenize(list(input_ids[self.prompt_len:])).decode("utf-8", "ignore")
         body, closed = answer_value(made)
         opened = body == "" and not closed
         self._in_value = body is not None and not closed
@@ -137,6 +145,55 @@ def _roles(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"role": names[r], "content": c} for r, c in pairs]
 
 
+# The local model's reply starts with this (it is part of the prompt, not generated: four tokens saved per answer),
+# and REST_GRAMMAR holds it to the rest of SHORT_SCHEMA's JSON: the answer string, then the sentence number.
+ANSWER_PREFILL = '{"answer": "'
+REST_GRAMMAR = r"""
+root ::= char* "\", \"source\": " [0-9] [0-9]? "}"
+char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F] [0-9a-fA-F])
+"""
+_grammars: dict[str, Any] = {}
+
+
+def _rest_grammar():
+    if "rest" not in _grammars:
+        from llama_cpp import LlamaGrammar
+
+        _grammars["rest"] = LlamaGrammar.from_string(REST_GRAMMAR, verbose=False)
+    return _grammars["rest"]
+
+
+def chat_prompt_tokens(client: Any, messages: list[dict[str, str]]) -> list[int]:
+    """``messages`` through the model's own chat template (as ``create_chat_completion`` renders them, so the
+    cached prompt prefix still matches), then the assistant's turn opened and ``ANSWER_PREFILL``."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = client.metadata["tokenizer.chat_template"]
+    eos, bos = client.token_eos(), client.token_bos()
+    text = Jinja2ChatFormatter(template=template, eos_token=client._model.token_get_text(eos) if eos != -1 else "",
+                               bos_token=client._model.token_get_text(bos) if bos != -1 else "")(messages=messages).prompt
+    return (client.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+            + client.tokenize(ANSWER_PREFILL.encode("utf-8"), add_bos=False, special=False))
+
+
+def _generate_local(client: Any, pairs: list[tuple[str, str]], max_tokens: int, stream: AnswerStream,
+                    check_cancel: Callable[[], None]) -> None:
+    from llama_cpp import LogitsProcessorList
+
+    probe = EmptyAnswerProbe(client, prefilled=ANSWER_PREFILL)
+    chunks = client.create_completion(
+        prompt=chat_prompt_tokens(client, _roles(pairs)), max_tokens=max_tokens, temperature=0.0, stream=True,
+        grammar=_rest_grammar(), logits_processor=LogitsProcessorList([probe]),
+    )
+    stream.feed(ANSWER_PREFILL)
+    for ch in chunks:
+        check_cancel()
+        stream.feed(ch["choices"][0].get("text") or "")
+        if stream.closed and stream.raw.rstrip().endswith("}"):
+            break  # the grammar allows nothing more: spare the model one more step
+    stream.p_empty, stream.span_min = probe.p_empty, probe.span_min
+
+
 def generate_short(llm: Any, pairs: list[tuple[str, str]], max_tokens: int, stream: AnswerStream,
                    check_cancel: Callable[[], None]) -> dict[str, int]:
     """Run the short-answer call, feeding ``stream``; returns token usage when the model reports it. With the local
@@ -144,19 +201,7 @@ def generate_short(llm: Any, pairs: list[tuple[str, str]], max_tokens: int, stre
     client = _llama_client(llm)
     usage: dict[str, int] = {}
     if client is not None:
-        from llama_cpp import LogitsProcessorList
-
-        probe = EmptyAnswerProbe(client)
-        chunks = client.create_chat_completion(
-            messages=_roles(pairs), max_tokens=max_tokens, temperature=0.0, stream=True,
-            response_format={"type": "json_object", "schema": SHORT_SCHEMA},
-            logits_processor=LogitsProcessorList([probe]),
-        )
-        for ch in chunks:
-            check_cancel()
-            delta = ch["choices"][0].get("delta", {}).get("content") or ""
-            stream.feed(delta)
-        stream.p_empty, stream.span_min = probe.p_empty, probe.span_min
+        _generate_local(client, pairs, max_tokens, stream, check_cancel)
         return usage
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 

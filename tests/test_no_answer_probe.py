@@ -35,7 +35,8 @@ def test_empty_answer_probability_is_read_and_separates(llm):
 
 
 def test_the_probe_does_not_change_the_reply(llm):
-    """The same prompt without the probe (plain llama.cpp call, same schema) gives the same JSON."""
+    """The same prompt as a plain llama.cpp chat call in its own JSON-schema mode (no probe, no prefilled reply
+    start, no grammar of ours) gives the same JSON."""
     from qa.prompts import SHORT_SCHEMA
     from qa.reader import _roles
 
