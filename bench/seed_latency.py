@@ -1,10 +1,10 @@
 """Time to first token and to the whole answer on the seed questions, llm mode, this tree against another one
 (e.g. /work/main) in the same run: each tree answers in its own process, the two alternate question by question.
 
-    python -m bench.seed_latency --other /work/main --rounds 1
+    python -m bench.seed_latency --other /work/main --rounds 3
 
-Prints per-tree p50/max and the ratio (this / other). The first question after load pays for warming the prompt
-prefix; it is reported apart.
+Prints per-tree p50 over the answered questions of every round and the ratio (this / other). The first question
+after load pays for warming the prompt prefix; it is reported apart.
 """
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     ap.add_argument("--other", type=Path, required=True)
     ap.add_argument("--work", type=Path, default=Path("/tmp/aq/latency"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=1, help="ask the seed questions this many times (less noise)")
     args = ap.parse_args(argv)
     here = Path(__file__).resolve().parent.parent
     seed = here / "eval" / "datasets" / "seed"
@@ -71,7 +72,7 @@ def main(argv=None) -> int:
     procs = {"this": start(here, args.work / "this", seed, args.threads),
              "other": start(args.other, args.work / "other", seed, args.threads)}
     rows: dict[str, list[dict]] = {k: [] for k in procs}
-    for q in qs:
+    for q in qs * args.rounds:
         for name, p in procs.items():
             rows[name].append(ask(p, q))
     for p in procs.values():
