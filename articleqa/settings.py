@@ -165,12 +165,6 @@ class AnswerSettings(Section):
     retrieval_weight: float = 0.15
     dense_weight: float = 1.0
     weak_lexical: float = 0.25
-    # Extractive answers to an English question: its sentences are always re-scored by e5 cosine too, at this weight
-    # (0 = only when overlap is weak). Tuning, round five, squad2 articles 1-4 answerable: the gold sentence ranked
-    # first 0.705 -> 0.755 (200 questions; 0.3 gave 0.725, 1.0 0.750) and extractive contains 0.634 -> 0.652 (328).
-    # Not for the model's evidence: it gained nothing there (81 of 120 English tuning answers right either way) and
-    # costs 0.12 s. Chinese questions gained little or lost (drcd-nearmiss top 3: 0.968 -> 0.951) and keep overlap.
-    dense_weight_en: float = 0.6
     figure_bonus: float = 0.25
     context_rank_weight: float = 0.3
     min_sentence_chars: int = 6

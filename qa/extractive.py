@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from articleqa.settings import AnswerSettings, Settings
-from articleqa.text import has_cjk
 from articleqa.types import Citation, Passage
 from qa.citations import Sentence, make_citation, split_sentences
 
@@ -148,17 +147,13 @@ def add_dense(question: str, ranked: list[Scored], embedder, weight: float) -> l
     return ranked
 
 
-def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None,
-                   dense_en: float = 0.0) -> list[Scored]:
-    """`score_sentences`, re-scored by e5 cosine when the best lexical overlap is below ``cfg.weak_lexical`` (and, at
-    weight ``dense_en``, for every English question: English paraphrases share fewer words), each sentence once: chunks overlap by a sentence, and the copy in the better passage is kept (a sentence quoted or
+def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, embedder=None) -> list[Scored]:
+    """`score_sentences`, re-scored by e5 cosine when the best lexical overlap is below ``cfg.weak_lexical``, each
+    sentence once: chunks overlap by a sentence, and the copy in the better passage is kept (a sentence quoted or
     numbered twice wastes the answer and the model's evidence budget)."""
     ranked = score_sentences(question, passages, cfg)
-    if embedder is not None and ranked:
-        if max(r.lexical for r in ranked) < cfg.weak_lexical:
-            ranked = add_dense(question, ranked, embedder, cfg.dense_weight)
-        elif dense_en > 0 and not has_cjk(question):
-            ranked = add_dense(question, ranked, embedder, dense_en)
+    if embedder is not None and ranked and max(r.lexical for r in ranked) < cfg.weak_lexical:
+        ranked = add_dense(question, ranked, embedder, cfg.dense_weight)
     seen: set[str] = set()
     unique: list[Scored] = []
     for r in ranked:
@@ -178,7 +173,7 @@ def extractive_answer(
     With an ``embedder``, a question whose words barely appear in the passages (best lexical overlap below
     ``settings.answer.weak_lexical``) is matched to sentences by e5 cosine as well."""
     given = passages[: settings.answer.context_passages]
-    ranked = rank_sentences(question, given, settings.answer, embedder, dense_en=settings.answer.dense_weight_en)
+    ranked = rank_sentences(question, given, settings.answer, embedder)
     chosen = ranked[: max(1, settings.answer.extractive_sentences)]
     if not chosen:
         return "", []

@@ -86,26 +86,3 @@ def test_a_sentence_shared_by_overlapping_chunks_is_quoted_and_numbered_once():
     evidence = select_evidence(shared, overlapping, settings.answer)
     texts = [" ".join(e.text.split()) for e in evidence]
     assert len(texts) == len(set(texts)) and any("2014年2月" in t for t in texts)
-
-
-def test_english_questions_are_also_scored_by_e5_and_chinese_ones_are_not():
-    """``answer.dense_weight_en`` (extractive answers): an English question's sentences get the e5 cosine blended in
-    even when words overlap (English paraphrases share few words); a Chinese question's keep word overlap alone."""
-    from articleqa.models.embedder import load_embedder
-    from articleqa.types import Chunk, Passage
-    from qa.extractive import rank_sentences
-
-    embedder = load_embedder(Settings())
-    text = ("The new library building opened in 2004 next to the old library. Its construction was funded by a "
-            "gift from the Harlow family. The reading room holds two hundred seats.")
-    english = [Passage(Chunk("a1:0", "a1", 0, text, 0, len(text)), score=1.0)]
-    zh_text = "新圖書館大樓於2004年啟用。大樓的建設經費來自哈洛家族的捐贈。閱覽室有兩百個座位。"
-    chinese = [Passage(Chunk("a2:0", "a2", 0, zh_text, 0, len(zh_text)), score=1.0)]
-
-    def scores(question, passages, weight):
-        ranked = rank_sentences(question, passages, Settings().answer, embedder, dense_en=weight)
-        return [(r.text, round(r.score, 6)) for r in ranked]
-
-    assert scores("Who paid for the new library building?", english, 0.6) != \
-        scores("Who paid for the new library building?", english, 0.0)
-    assert scores("誰出資興建新圖書館大樓?", chinese, 0.6) == scores("誰出資興建新圖書館大樓?", chinese, 0.0)
