@@ -162,15 +162,22 @@ def _rest_grammar():
     return LlamaGrammar.from_string(REST_GRAMMAR, verbose=False)
 
 
+@functools.lru_cache(maxsize=4)
+def _chat_formatter(template: str, eos_token: str, bos_token: str):
+    """The model's chat template, compiled once (compiling it costs about 8 ms, rendering it 0.02 ms)."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    return Jinja2ChatFormatter(template=template, eos_token=eos_token, bos_token=bos_token)
+
+
 def chat_prompt_tokens(client: Any, messages: list[dict[str, str]]) -> list[int]:
     """``messages`` through the model's own chat template (as ``create_chat_completion`` renders them, so the
     cached prompt prefix still matches), then the assistant's turn opened and ``ANSWER_PREFILL``."""
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    template = client.metadata["tokenizer.chat_template"]
     eos, bos = client.token_eos(), client.token_bos()
-    text = Jinja2ChatFormatter(template=template, eos_token=client._model.token_get_text(eos) if eos != -1 else "",
-                               bos_token=client._model.token_get_text(bos) if bos != -1 else "")(messages=messages).prompt
+    formatter = _chat_formatter(client.metadata["tokenizer.chat_template"],
+                                client._model.token_get_text(eos) if eos != -1 else "",
+                                client._model.token_get_text(bos) if bos != -1 else "")
+    text = formatter(messages=messages).prompt
     return (client.tokenize(text.encode("utf-8"), add_bos=False, special=True)
             + client.tokenize(ANSWER_PREFILL.encode("utf-8"), add_bos=False, special=False))
 
