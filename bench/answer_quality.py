@@ -80,7 +80,9 @@ def held_out(name: str, folder: Path, split: str | None) -> list[dict]:
 def _overrides(pairs: list[str]) -> dict:
     out = {}
     for pair in pairs:
-        key, _, raw = pair.partition("=")
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise SystemExit(f"--set {pair!r}: expected KEY=VALUE, e.g. answer.evidence_sentences=3")
         try:
             out[key] = json.loads(raw)
         except ValueError:
