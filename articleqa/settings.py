@@ -57,10 +57,10 @@ class ModelSettings(Section):
     temperature: float = 0.0
     max_tokens: int = 192
     # "off": load the GGUF without llama.cpp's CPU weight repacking (extra buffer types). "auto": repack, except on a
-    # CPU advertising AMX (crashes on VMs without AMX tiles). On the AVX-512 EPYC VM, off evaluated a 300-token
-    # prompt in ~0.6x the CPU time and loaded in 0.4 s instead of 1.1 s, but the answer metrics were not re-measured
-    # with it, so it is not the default yet (README "Cold start, second pass").
-    weight_repack: Literal["auto", "off"] = "auto"
+    # CPU advertising AMX (crashes on VMs without AMX tiles). On the 2-core AVX-512 EPYC VM, "off" evaluates a prompt
+    # in 0.73x the time and loads in 0.4 s instead of 1.1 s; decoding is 1.2x slower. On the 124 DRCD tuning
+    # questions: 120 answers identical, contains 0.742 vs 0.750, first token p50 1.68 vs 2.44 s (README "Round six").
+    weight_repack: Literal["auto", "off"] = "off"
     # The llama.cpp state after the fixed prompt prefix is saved here and loaded at start instead of evaluating the
     # prefix again (articleqa/models/prefix_state.py); "" = <cache>/prefix-state. Keeps the newest `keep` files.
     prefix_state: bool = True
