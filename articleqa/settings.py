@@ -175,9 +175,6 @@ class AnswerSettings(Section):
     evidence_sentences: int = 3
     evidence_neighbours: int = 1
     evidence_token_budget: int = 300
-    # The local model's short answer is held to a span of one evidence sentence, copied byte for byte
-    # (qa/copy_spans.py), when the question and the sentences are in the same language family.
-    copy_spans: bool = True
     # The short answer's generation cap (JSON with one short span and a sentence number).
     short_answer_max_tokens: int = 64
     # Few-shot worked examples (qa/fewshot.py) in the fixed, cached prompt prefix.

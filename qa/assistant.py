@@ -98,8 +98,7 @@ class Assistant:
         llama.cpp keeps it in its KV cache and reuses it, so even the first question pays only for its evidence and
         itself."""
         from qa.prompts import short_prefix
-        from qa.copy_spans import vocab_index
-        from qa.reader import _roles
+        from qa.reader import _roles, closing_quote_ids
 
         client = getattr(llm, "client", None)
         if client is None or not hasattr(client, "create_chat_completion"):
@@ -113,7 +112,7 @@ class Assistant:
                 self.prefix_state = warm_prefix_state(
                     self.settings, client, msgs,
                     lambda: client.create_chat_completion(messages=msgs, max_tokens=1, temperature=0.0))
-            vocab_index(client)  # the refusal probe's and the span copy's token scan (0.6 s), not on a question
+            closing_quote_ids(client)  # the refusal probe's token scan, 0.5 s the first question need not wait for
         except Exception:  # noqa: BLE001 - a failed warm-up only costs the first answer some speed
             pass
 

@@ -17,8 +17,7 @@ from typing import Any, Callable
 
 from articleqa.settings import Settings
 from articleqa.types import Answer, Article, Chunk, Passage
-from qa.copy_spans import copy_applies
-from qa.evidence import format_evidence, select_evidence, shown_text
+from qa.evidence import format_evidence, select_evidence
 from qa.extractive import extractive_answer, lexical_support, order_for_context
 from qa.followup import depends_on_history
 from qa.language import message, question_lang, to_answer_script
@@ -161,8 +160,6 @@ def _generate(ctx: ChainContext):
         given = s.passages[: a.context_passages]
         s.evidence = select_evidence(s.standalone, given, a, ctx.embedder)
         pairs = short_messages(format_evidence(s.evidence, given), s.standalone, s.lang, a.few_shot)
-        shown = [shown_text(e) for e in s.evidence]
-        copy_from = shown if a.copy_spans and copy_applies(s.lang, shown) else None
         llm = ctx.get_llm()
         relay = _TokenRelay(s.on_token, s.lang, s.cancel, given)
         stream = AnswerStream(relay.feed, on_close=relay.flush)
@@ -175,7 +172,7 @@ def _generate(ctx: ChainContext):
         try:
             with ctx.llm_lock:
                 t = time.perf_counter()
-                usage = generate_short(llm, pairs, a.short_answer_max_tokens, stream, check_cancel, copy_from)
+                usage = generate_short(llm, pairs, a.short_answer_max_tokens, stream, check_cancel)
                 relay.flush()
                 s.tokens_in = usage.get("in") or count_tokens(llm, "\n".join(c for _, c in pairs[-1:]))
                 s.tokens_out = usage.get("out") or count_tokens(llm, stream.raw)

@@ -57,11 +57,6 @@ def select_evidence(question: str, passages: list[Passage], cfg: AnswerSettings,
     return out
 
 
-def shown_text(e: EvidenceSentence) -> str:
-    """The sentence as the model reads it (whitespace runs made one space)."""
-    return " ".join(e.text.split())
-
-
 def format_evidence(evidence: list[EvidenceSentence], passages: list[Passage]) -> str:
     """Numbered sentences grouped under their article's title: "《title》\\n[1] ...\\n[2] ..."."""
     lines: list[str] = []
@@ -71,5 +66,5 @@ def format_evidence(evidence: list[EvidenceSentence], passages: list[Passage]) -
         if title and title != last_title:
             lines.append(f"《{title}》")
             last_title = title
-        lines.append(f"[{e.n}] {shown_text(e)}")
+        lines.append(f"[{e.n}] {' '.join(e.text.split())}")
     return "\n".join(lines)

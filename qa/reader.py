@@ -8,7 +8,6 @@ import json
 import re
 from typing import Any, Callable
 
-from qa.copy_spans import SpanConstraint, vocab_index
 from qa.state import ShortReply
 
 _ANSWER_OPEN = re.compile(r'"answer"\s*:\s*"')
@@ -79,6 +78,22 @@ def parse_reply(raw: str, p_empty: float | None = None, span_min: float | None =
     return ShortReply("", 0, raw, parsed=False, p_empty=p_empty, span_min=span_min)
 
 
+_closing_ids: dict[int, Any] = {}
+
+
+def closing_quote_ids(client: Any):
+    """The ids of the tokens whose text starts with ``"``: one of them right after ``"answer": "`` is an empty
+    answer (the model's refusal). Scanned once per model, at the warm-up (about 0.5 s over Qwen's 151k tokens)."""
+    key = id(client)
+    if key not in _closing_ids:
+        import numpy as np
+
+        n_vocab = client.n_vocab()
+        ids = [i for i in range(n_vocab) if client.detokenize([i]).startswith(b'"')]
+        _closing_ids[key] = np.asarray(ids, dtype=np.int64)
+    return _closing_ids[key]
+
+
 class EmptyAnswerProbe:
     """A llama.cpp logits processor that watches the answer's value being generated (greedily; it changes nothing):
 
@@ -95,7 +110,7 @@ class EmptyAnswerProbe:
         self.span_probs: list[float] = []
         self._in_value = False
         self._last = None  # the previous step's probabilities, to read the chosen token's
-        self._quote_ids = vocab_index(client).closing  # the tokens whose text starts with a quote
+        self._quote_ids = closing_quote_ids(client)
 
     def __call__(self, input_ids, scores):
         import numpy as np
@@ -168,16 +183,13 @@ def chat_prompt_tokens(client: Any, messages: list[dict[str, str]]) -> list[int]
 
 
 def _generate_local(client: Any, pairs: list[tuple[str, str]], max_tokens: int, stream: AnswerStream,
-                    check_cancel: Callable[[], None], copy_from: list[str] | None) -> None:
+                    check_cancel: Callable[[], None]) -> None:
     from llama_cpp import LogitsProcessorList
 
     probe = EmptyAnswerProbe(client, prefilled=ANSWER_PREFILL)
-    processors = [probe]  # the probe reads the model's own probabilities, before any constraint
-    if copy_from:
-        processors.append(SpanConstraint(vocab_index(client), copy_from))
     chunks = client.create_completion(
         prompt=chat_prompt_tokens(client, _roles(pairs)), max_tokens=max_tokens, temperature=0.0, stream=True,
-        grammar=_rest_grammar(), logits_processor=LogitsProcessorList(processors),
+        grammar=_rest_grammar(), logits_processor=LogitsProcessorList([probe]),
     )
     stream.feed(ANSWER_PREFILL)
     for ch in chunks:
@@ -189,14 +201,13 @@ def _generate_local(client: Any, pairs: list[tuple[str, str]], max_tokens: int, 
 
 
 def generate_short(llm: Any, pairs: list[tuple[str, str]], max_tokens: int, stream: AnswerStream,
-                   check_cancel: Callable[[], None], copy_from: list[str] | None = None) -> dict[str, int]:
+                   check_cancel: Callable[[], None]) -> dict[str, int]:
     """Run the short-answer call, feeding ``stream``; returns token usage when the model reports it. With the local
-    model, ``stream.p_empty`` is set to the model's probability of an empty answer (`EmptyAnswerProbe`), and the
-    answer is held to a span of one of the ``copy_from`` sentences when given (`qa.copy_spans`)."""
+    model, ``stream.p_empty`` is set to the model's probability of an empty answer (`EmptyAnswerProbe`)."""
     client = _llama_client(llm)
     usage: dict[str, int] = {}
     if client is not None:
-        _generate_local(client, pairs, max_tokens, stream, check_cancel, copy_from)
+        _generate_local(client, pairs, max_tokens, stream, check_cancel)
         return usage
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
