@@ -11,6 +11,9 @@ Then ``--n`` questions are drawn with ``--seed`` (default 1). Writes report.json
 Choosing a setting is done on the tuned-on questions instead, never on a held-out sample:
 
     python -m bench.answer_quality drcd --tuning --set answer.evidence_sentences=3 --out /tmp/tune-drcd-3
+
+``--beyond N`` draws from what the reported sample of N (seed 1) left of the pool: questions no earlier run read,
+for a second, paired look at a change (run it with and without ``--set``, then ``python -m bench.compare_runs``).
 """
 from __future__ import annotations
 
@@ -108,6 +111,8 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--tuning", action="store_true",
                    help="the tuned-on questions (drcd, squad1: tuning_questions()) instead of a held-out sample")
+    p.add_argument("--beyond", type=int, default=None, metavar="N",
+                   help="leave out the held-out sample of N (seed 1) before drawing --n with --seed")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a settings override, e.g. answer.evidence_sentences=3 (repeatable)")
     args = p.parse_args(argv)
@@ -125,9 +130,14 @@ def main(argv=None) -> int:
         notes = [f"TUNING questions ({len(chosen)}, tuning_questions()), not held out; overrides {args.set}"]
     else:
         qs = held_out(args.dataset, folder, split)
+        beyond = ""
+        if args.beyond:
+            reported = {q["id"] for q in select(qs, sample=args.beyond, seed=1)}
+            qs = [q for q in qs if q["id"] not in reported]
+            beyond = f"; the reported sample of {args.beyond} (seed 1) left out"
         chosen = select(qs, sample=args.n, seed=args.seed)
-        notes = [f"held-out pool: {len(qs)} questions (tuned-on ones removed{'; reporting split' if split else ''}); "
-                 f"sample n={len(chosen)} seed={args.seed}"]
+        notes = [f"held-out pool: {len(qs)} questions (tuned-on ones removed{'; reporting split' if split else ''}"
+                 f"{beyond}); sample n={len(chosen)} seed={args.seed}"]
     with Assistant.open(ensure_index(arts, settings), settings) as a:
         report = evaluate(chosen, a, mode=args.mode, dataset=args.dataset, settings=settings, notes=notes,
                           progress=False, out_dir=args.out)
