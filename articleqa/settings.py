@@ -58,8 +58,9 @@ class ModelSettings(Section):
     max_tokens: int = 192
     # "off": load the GGUF without llama.cpp's CPU weight repacking (extra buffer types). "auto": repack, except on a
     # CPU advertising AMX (crashes on VMs without AMX tiles). On the 2-core AVX-512 EPYC VM, "off" evaluates a prompt
-    # in 0.73x the time and loads in 0.4 s instead of 1.1 s; decoding is 1.2x slower. On the 124 DRCD tuning
-    # questions: 120 answers identical, contains 0.742 vs 0.750, first token p50 1.68 vs 2.44 s (README "Round six").
+    # in 0.73x the time and loads in 0.4 s instead of 1.1 s; decoding is 1.2x slower. Over 1,239 paired questions
+    # (tuning, held-out and beyond), 96% of the answers were identical and 0.6% worse ("contains" 2 won, 10 lost);
+    # first token x0.73-0.78 (README "Round six").
     weight_repack: Literal["auto", "off"] = "off"
     # The llama.cpp state after the fixed prompt prefix is saved here and loaded at start instead of evaluating the
     # prefix again (articleqa/models/prefix_state.py); "" = <cache>/prefix-state. Keeps the newest `keep` files.
