@@ -13,7 +13,8 @@ Choosing a setting is done on the tuned-on questions instead, never on a held-ou
     python -m bench.answer_quality drcd --tuning --set answer.evidence_sentences=3 --out /tmp/tune-drcd-3
 
 ``--beyond N`` draws from what the reported sample of N (seed 1) left of the pool: questions no earlier run read,
-for a second, paired look at a change (run it with and without ``--set``, then ``python -m bench.compare_runs``).
+for a second, paired look at a change (run it with and without ``--set``, then ``python -m eval.compare A
+--baseline B``).
 """
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 ``python -m eval.compare NEW_REPORT.json --baseline OLD_REPORT.json [--fail-under METRIC=VALUE ...]``
 (the same checks run from ``articleqa eval --baseline/--fail-under``).
 
+Run on the same questions (a setting on and off), it also says how many answers are identical and, for the
+questions whose "contains a gold answer" differs, which run had it, with a sign test's two-sided p.
+
 A metric *regresses* when it moves the wrong way by more than the half-width of the baseline's 95% CI (the new
 run's CI when the baseline has none). Only metrics marked ``gate`` fail the run; latency, tokens and fallbacks
 are reported but machine-dependent. ``--fail-under METRIC=VALUE`` fails when METRIC's value is below VALUE (or
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from math import comb
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -72,6 +76,10 @@ class Comparison:
     worse: list[QuestionChange] = field(default_factory=list)
     better: list[QuestionChange] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    paired: int = 0  # questions in both runs
+    identical_answers: int = 0
+    contains_only_new: int = 0
+    contains_only_base: int = 0
 
     @property
     def regressions(self) -> list[MetricDelta]:
@@ -116,7 +124,10 @@ def compare(new: Report, base: Report) -> Comparison:
     base_rows = {r["id"]: r for r in base.rows}
     for r in new.rows:
         b = base_rows.get(r["id"])
-        if b is None or b.get("primary") is None or r.get("primary") is None:
+        if b is None:
+            continue
+        _count_pair(cmp, r, b)
+        if b.get("primary") is None or r.get("primary") is None:
             continue
         ch = QuestionChange(r["id"], r.get("question", ""), float(b["primary"]), float(r["primary"]))
         if ch.new < ch.base - EPS:
@@ -126,6 +137,23 @@ def compare(new: Report, base: Report) -> Comparison:
     cmp.worse.sort(key=lambda c: c.new - c.base)
     cmp.better.sort(key=lambda c: c.base - c.new)
     return cmp
+
+
+def _count_pair(cmp: Comparison, new_row: dict, base_row: dict) -> None:
+    cmp.paired += 1
+    cmp.identical_answers += new_row.get("answer") == base_row.get("answer")
+    contains_new = (new_row.get("metrics") or {}).get("answer_contains") or 0.0
+    contains_base = (base_row.get("metrics") or {}).get("answer_contains") or 0.0
+    cmp.contains_only_new += contains_new > contains_base
+    cmp.contains_only_base += contains_base > contains_new
+
+
+def sign_test(wins: int, losses: int) -> float:
+    """Two-sided p of a split at least this uneven between two equally likely outcomes."""
+    n, k = wins + losses, min(wins, losses)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(comb(n, i) for i in range(k + 1)) / 2 ** n)
 
 
 def parse_threshold(spec: str) -> tuple[str, float]:
@@ -171,6 +199,10 @@ def render(cmp: Comparison, n_questions: int = 15) -> str:
             f"| {d.name} | {fmt_value(d.base, d.unit, d.fraction)} | {fmt_value(d.new, d.unit, d.fraction)}"
             f" | {delta} | {hw} | {verdict} |"
         )
+    if cmp.paired:
+        a, b = cmp.contains_only_new, cmp.contains_only_base
+        lines += ["", f"Paired questions: {cmp.paired}; identical answers: {cmp.identical_answers}; a gold answer "
+                  f"contained only in the new run: {a}, only in the baseline: {b} (sign test p = {sign_test(a, b):.2f})"]
     for title, items in (("Questions that got worse", cmp.worse), ("Questions that got better", cmp.better)):
         lines += ["", f"## {title} ({len(items)})", ""]
         for c in items[:n_questions]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import json
 
-from eval.compare import check_thresholds, compare, gate, main
+from eval.compare import check_thresholds, compare, gate, main, render, sign_test
 from tests.test_reports import make_report, make_results
 
 
@@ -64,3 +64,20 @@ def test_fail_under(tmp_path):
     assert main([str(tmp_path), "--fail-under", "hit@1"]) == 2  # malformed
     (tmp_path / "bad.json").write_text(json.dumps({"x": 1}))
     assert main([str(tmp_path / "bad.json"), "--fail-under", "hit@1=0.5"]) == 2
+
+
+def test_paired_runs_count_identical_answers_and_contains_flips():
+    base, new = _reports(0.9, 0.6)  # 60 of 200 questions lose their gold answer
+    cmp = compare(new, base)
+    assert cmp.paired == 200
+    assert cmp.contains_only_base == 60 and cmp.contains_only_new == 0
+    assert cmp.identical_answers == 140
+    assert "only in the baseline: 60" in render(cmp)
+    same = compare(base, base)
+    assert same.identical_answers == 200 and same.contains_only_new == same.contains_only_base == 0
+
+
+def test_sign_test():
+    assert sign_test(0, 0) == 1.0
+    assert sign_test(2, 10) == sign_test(10, 2) == (2 * (1 + 12 + 66) / 4096)
+    assert sign_test(5, 5) == 1.0
