@@ -180,6 +180,10 @@ class AnswerSettings(Section):
     short_answer_max_tokens: int = 64
     # Few-shot worked examples (qa/fewshot.py) in the fixed, cached prompt prefix.
     few_shot: bool = True
+    # The script the model reads Chinese in: "simplified" converts the evidence, the question and the worked
+    # examples to Simplified (the bundled Qwen model was trained mostly on Simplified text) and maps the answer
+    # span back to the article's characters; "as_is" gives them as written.
+    model_script: Literal["as_is", "simplified"] = "as_is"
     # Answerability (both modes): a question asking for a number or a year is refused when none of the
     # `figure_gate_sentences` sentences matching it best (lexical overlap >= figure_gate_share of the best) holds
     # one. Tuned with bench/answerability.py on the tuning split (drcd-nearmiss and squad2 articles 1-4, 160

@@ -105,7 +105,8 @@ class Assistant:
             return
         from articleqa.models.generator import warm_prefix_state
 
-        msgs = _roles(short_prefix(self.settings.answer.few_shot) + [("human", "《")])
+        a = self.settings.answer
+        msgs = _roles(short_prefix(a.few_shot, a.model_script == "simplified") + [("human", "《")])
         try:
             with self._llm_lock:
                 # loaded from the model cache when an earlier process saved it (same model, prefix and context)

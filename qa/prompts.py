@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from articleqa.text import has_cjk, to_simplified
 from qa.citations import strip_markers
 
 REWRITE_SYSTEM = (
@@ -43,7 +44,19 @@ def short_user(evidence_text: str, question: str, lang: str) -> str:
     return f"{evidence_text}\n\nQuestion: {question.strip()}\n{SHORT_INSTRUCTION.get(lang, SHORT_INSTRUCTION['en'])}"
 
 
-def short_prefix(few_shot: bool) -> list[tuple[str, str]]:
+def model_reads(text: str, simplified: bool) -> str:
+    """``text`` as the model is given it: Chinese in Simplified script when ``simplified`` (see
+    ``answer.model_script``), otherwise unchanged."""
+    return to_simplified(text) if simplified and has_cjk(text) else text
+
+
+def model_lang(lang: str, simplified: bool) -> str:
+    """The language the model is asked to answer in: a Traditional Chinese question read in Simplified script is
+    answered in Simplified (the span is copied from the Simplified sentence and mapped back to the article's)."""
+    return "zh-Hans" if simplified and lang == "zh-Hant" else lang
+
+
+def short_prefix(few_shot: bool, simplified: bool = False) -> list[tuple[str, str]]:
     """The fixed head of every short-answer prompt: the system message and the worked examples."""
     from qa.fewshot import EXAMPLES
     from qa.language import question_lang
@@ -51,13 +64,18 @@ def short_prefix(few_shot: bool) -> list[tuple[str, str]]:
     pairs = [("system", SHORT_SYSTEM)]
     if few_shot:
         for ev, q, reply in EXAMPLES:
-            pairs += [("human", short_user(ev, q, question_lang(q))), ("ai", reply)]
+            lang = model_lang(question_lang(q), simplified)
+            pairs += [("human", short_user(model_reads(ev, simplified), model_reads(q, simplified), lang)),
+                      ("ai", model_reads(reply, simplified))]
     return pairs
 
 
-def short_messages(evidence_text: str, question: str, lang: str, few_shot: bool) -> list[tuple[str, str]]:
+def short_messages(evidence_text: str, question: str, lang: str, few_shot: bool,
+                   simplified: bool = False) -> list[tuple[str, str]]:
     """(role, content) pairs for the short-answer call: the fixed prefix, then the evidence and the question."""
-    return short_prefix(few_shot) + [("human", short_user(evidence_text, question, lang))]
+    user = short_user(model_reads(evidence_text, simplified), model_reads(question, simplified),
+                      model_lang(lang, simplified))
+    return short_prefix(few_shot, simplified) + [("human", user)]
 
 
 def rewrite_messages(question: str, history: Sequence[tuple[str, str]], turns_kept: int = 2,

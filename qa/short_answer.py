@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from articleqa.text import has_cjk, normalize_for_match
+from articleqa.text import has_cjk, normalize_for_match, to_simplified
 from articleqa.types import Answer, Chunk, Passage
 from qa.citations import make_citation, strip_markers
 from qa.grounding import unsupported_claims
@@ -82,6 +82,18 @@ def with_unit(span: str, sentence: str) -> str:
     return span + m.group(0) if m else span
 
 
+def in_sentence_script(span: str, sentence: str) -> str:
+    """The span as its sentence writes it: a Simplified span read from a Traditional sentence (the model reads
+    Simplified, ``answer.model_script``) becomes the sentence's own characters at the same place."""
+    if not span or span in sentence or not has_cjk(span):
+        return span
+    simplified = to_simplified(sentence)
+    at = simplified.find(span)
+    if at < 0 or len(simplified) != len(sentence):
+        return span
+    return sentence[at: at + len(span)]
+
+
 def quote_block(quote: str, lang: str) -> str:
     q = " ".join(quote.split())
     return f"「{q}」" if lang.startswith("zh") else f"\u201c{q}\u201d"
@@ -98,7 +110,7 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     e = supporting_sentence(reply.answer, reply.source, s.evidence)
     if e is None:
         return None
-    span = to_answer_script(with_unit(reply.answer, e.text), s.lang)
+    span = to_answer_script(with_unit(in_sentence_script(reply.answer, e.text), e.text), s.lang)
     n = e.passage_index + 1
     cite = make_citation(n, given[e.passage_index], e.start, e.end)
     quote = to_answer_script(cite.quote, s.lang) if s.lang.startswith("zh") else cite.quote
