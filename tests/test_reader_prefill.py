@@ -37,22 +37,24 @@ class _CountingDecode:
         del self.ctx.decode
 
 
-def test_the_cached_prompt_head_is_reused(llm):
+@pytest.mark.parametrize("simplified, owner", [(False, "陳家豪"), (True, "陈家豪")])
+def test_the_cached_prompt_head_is_reused(llm, simplified, owner):
     """After a chat-completion call over the same head (as the warm-up makes), a question costs only its own part:
-    the prompt the prefilled call renders must match the head token for token, or llama.cpp evaluates it all again."""
+    the prompt the prefilled call renders must match the head token for token, or llama.cpp evaluates it all again.
+    Read in Simplified script (answer.model_script), the model answers in it."""
     client = llm.client
-    head = _roles(short_messages(EVIDENCE, "晴天書店的店主是誰?", "zh-Hant", True)[:-1])
+    head = _roles(short_messages(EVIDENCE, "晴天書店的店主是誰?", "zh-Hant", True, simplified)[:-1])
     with gen.generator_lock():
         client.create_chat_completion(messages=head + [{"role": "user", "content": "《"}], max_tokens=1,
                                       temperature=0.0)
         with _CountingDecode(client._ctx) as counted:
             stream = AnswerStream(None)
-            generate_short(llm, short_messages(EVIDENCE, "晴天書店的店主是誰?", "zh-Hant", True), 48, stream,
-                           lambda: None)
+            generate_short(llm, short_messages(EVIDENCE, "晴天書店的店主是誰?", "zh-Hant", True, simplified), 48,
+                           stream, lambda: None)
     question_part = client.tokenize(EVIDENCE.encode("utf-8"), add_bos=False)
     assert counted.sizes, "nothing was evaluated"
     assert counted.sizes[0] < len(question_part) + 40, counted.sizes[:3]
-    assert parse_reply(stream.raw).answer == "陳家豪"
+    assert parse_reply(stream.raw).answer == owner
 
 
 def test_the_answer_is_announced_whole_before_its_source(llm):
