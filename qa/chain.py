@@ -162,7 +162,7 @@ def _generate(ctx: ChainContext):
         pairs = short_messages(format_evidence(s.evidence, given), s.standalone, s.lang, a.few_shot,
                                a.model_script == "simplified")
         llm = ctx.get_llm()
-        relay = _TokenRelay(s.on_token, s.lang, s.cancel, given)
+        relay = _TokenRelay(s.on_token, s.lang, s.cancel, given, [e.text for e in s.evidence])
         stream = AnswerStream(relay.feed, on_close=relay.flush)
 
         def check_cancel() -> None:

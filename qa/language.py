@@ -136,11 +136,15 @@ def language_name(lang: str) -> str:
     }.get(lang, "English")
 
 
-def to_answer_script(text: str, lang: str) -> str:
+def to_answer_script(text: str, lang: str, source: str | None = None) -> str:
     """Chinese characters in ``text`` converted to the question's script (zh-Hant or zh-Hans).
 
+    Text taken from an article already in that script (``source``: the sentence it came from; ``text`` itself when
+    None) is kept as written: OpenCC's s2t would turn Taiwan usage such as 台, 了, 群 into 臺, 瞭, 羣.
     English answers are left alone: Chinese names quoted in them keep the article's script.
     """
     if lang not in ("zh-Hant", "zh-Hans") or not has_cjk(text):
+        return text
+    if detect_lang(source if source else text) == lang:
         return text
     return to_script(text, lang)

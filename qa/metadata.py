@@ -72,7 +72,7 @@ def metadata_answer(question: str, lang: str, passages: list[Passage], mode: str
     chunk, start, end = found
     passage = Passage(chunk=chunk, title=article.title, source=article.source)
     cite: Citation = make_citation(1, passage, start, end)
-    span = to_answer_script(value, lang)
+    span = to_answer_script(value, lang, cite.quote if value in cite.quote else None)
     label = _LABELS[name][{"zh-Hant": 0, "zh-Hans": 1}.get(lang, 2)]
     quote = to_answer_script(cite.quote, lang) if lang.startswith("zh") else cite.quote
     text = f"{span}[1]\n「{quote}」" if lang.startswith("zh") else f"{span} [1]\n\u201c{quote}\u201d"

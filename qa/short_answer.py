@@ -110,7 +110,8 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     e = supporting_sentence(reply.answer, reply.source, s.evidence)
     if e is None:
         return None
-    span = to_answer_script(with_unit(in_sentence_script(reply.answer, e.text), e.text), s.lang)
+    span = with_unit(in_sentence_script(reply.answer, e.text), e.text)
+    span = to_answer_script(span, s.lang, e.text if span in e.text else None)
     n = e.passage_index + 1
     cite = make_citation(n, given[e.passage_index], e.start, e.end)
     quote = to_answer_script(cite.quote, s.lang) if s.lang.startswith("zh") else cite.quote

@@ -10,6 +10,7 @@ from articleqa.types import Passage
 from qa.grounding import unsupported_claims
 from qa.language import to_answer_script
 from qa.refusal import REFUSAL_TOKEN
+from qa.short_answer import in_sentence_script
 from qa.state import TokenCallback
 
 
@@ -32,11 +33,12 @@ class _TokenRelay:
     """
 
     def __init__(self, on_token: TokenCallback | None, lang: str, cancel: threading.Event | None,
-                 passages: list[Passage] | None = None) -> None:
+                 passages: list[Passage] | None = None, sentences: list[str] | None = None) -> None:
         self.on_token = on_token
         self.lang = lang
         self.cancel = cancel
         self.passages = passages or []
+        self.sentences = sentences or []  # the evidence sentences, as the articles write them
         self.text = ""
         self.sent = 0
         self.first_at: float | None = None
@@ -62,7 +64,19 @@ class _TokenRelay:
 
     def _emit(self, text: str) -> None:
         if text:
-            self.on_token(to_answer_script(text, self.lang))
+            piece, sentence = self._as_in_article(text)
+            self.on_token(to_answer_script(piece, self.lang, sentence))
+
+    def _as_in_article(self, piece: str) -> tuple[str, str | None]:
+        """``piece`` (the text from ``self.sent`` on) in the characters of the evidence sentence that holds what has
+        been written so far, as the final short answer will be (`qa.short_answer.in_sentence_script`), and that
+        sentence (None when no sentence holds it)."""
+        written = self.text[: self.sent + len(piece)]
+        for sentence in self.sentences:
+            mapped = in_sentence_script(written, sentence)
+            if mapped in sentence:
+                return mapped[self.sent:], sentence
+        return piece, None
 
     def _release(self, final: bool) -> None:
         while True:
