@@ -33,8 +33,10 @@ def has_cjk(text: str) -> bool:
 _SHARED_HAN = frozenset("台了群里布占托秘周峰核干征范才余恤郁欲")
 
 
+@lru_cache(maxsize=1024)
 def detect_lang(text: str) -> str:
-    """'zh-Hant', 'zh-Hans' or 'en' (anything without CJK counts as English)."""
+    """'zh-Hant', 'zh-Hans' or 'en' (anything without CJK counts as English). Cached: a streamed answer asks it of
+    the same evidence sentence for every piece it sends."""
     cjk = _CJK.findall(text)
     if not cjk or len(cjk) < len(_LATIN_WORD.findall(text)) / 2:
         return "en"

@@ -82,12 +82,13 @@ def with_unit(span: str, sentence: str) -> str:
     return span + m.group(0) if m else span
 
 
-def in_sentence_script(span: str, sentence: str) -> str:
+def in_sentence_script(span: str, sentence: str, simplified: str | None = None) -> str:
     """The span as its sentence writes it: a Simplified span read from a Traditional sentence (the model reads
-    Simplified, ``answer.model_script``) becomes the sentence's own characters at the same place."""
+    Simplified, ``answer.model_script``) becomes the sentence's own characters at the same place. ``simplified``:
+    the sentence in Simplified script, when the caller has it already."""
     if not span or span in sentence or not has_cjk(span):
         return span
-    simplified = to_simplified(sentence)
+    simplified = to_simplified(sentence) if simplified is None else simplified
     at = simplified.find(span)
     if at < 0 or len(simplified) != len(sentence):
         return span

@@ -6,6 +6,7 @@ import re
 import threading
 import time
 
+from articleqa.text import to_simplified
 from articleqa.types import Passage
 from qa.grounding import unsupported_claims
 from qa.language import to_answer_script
@@ -38,7 +39,8 @@ class _TokenRelay:
         self.lang = lang
         self.cancel = cancel
         self.passages = passages or []
-        self.sentences = sentences or []  # the evidence sentences, as the articles write them
+        # the evidence sentences as the articles write them, with their Simplified form (converted once, not per token)
+        self.sentences = [(text, to_simplified(text)) for text in sentences or []]
         self.text = ""
         self.sent = 0
         self.first_at: float | None = None
@@ -72,8 +74,8 @@ class _TokenRelay:
         been written so far, as the final short answer will be (`qa.short_answer.in_sentence_script`), and that
         sentence (None when no sentence holds it)."""
         written = self.text[: self.sent + len(piece)]
-        for sentence in self.sentences:
-            mapped = in_sentence_script(written, sentence)
+        for sentence, simplified in self.sentences:
+            mapped = in_sentence_script(written, sentence, simplified)
             if mapped in sentence:
                 return mapped[self.sent:], sentence
         return piece, None
