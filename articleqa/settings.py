@@ -215,6 +215,12 @@ class AnswerSettings(Section):
     history_turns: int = 2
     history_chars: int = 160
 
+    @property
+    def model_reads_simplified(self) -> bool:
+        """``model_script`` as the prompt builders take it (the cached prompt head and each question's prompt must
+        agree token for token)."""
+        return self.model_script == "simplified"
+
 
 class ServerSettings(Section):
     host: str = "127.0.0.1"

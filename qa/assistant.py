@@ -106,7 +106,7 @@ class Assistant:
         from articleqa.models.generator import warm_prefix_state
 
         a = self.settings.answer
-        msgs = _roles(short_prefix(a.few_shot, a.model_script == "simplified") + [("human", "《")])
+        msgs = _roles(short_prefix(a.few_shot, a.model_reads_simplified) + [("human", "《")])
         try:
             with self._llm_lock:
                 # loaded from the model cache when an earlier process saved it (same model, prefix and context)

@@ -160,7 +160,7 @@ def _generate(ctx: ChainContext):
         given = s.passages[: a.context_passages]
         s.evidence = select_evidence(s.standalone, given, a, ctx.embedder)
         pairs = short_messages(format_evidence(s.evidence, given), s.standalone, s.lang, a.few_shot,
-                               a.model_script == "simplified")
+                               a.model_reads_simplified)
         llm = ctx.get_llm()
         relay = _TokenRelay(s.on_token, s.lang, s.cancel, given, [e.text for e in s.evidence])
         stream = AnswerStream(relay.feed, on_close=relay.flush)
