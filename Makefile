@@ -1,4 +1,4 @@
-.PHONY: setup run test eval bench bench-quick browser
+.PHONY: setup run test eval bench bench-quick browser reader
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -27,3 +27,9 @@ bench: setup
 
 bench-quick: setup
 	$(PY) -m bench.run_all --quick
+
+# Retrain the span reader from ../shared/train (about 75-90 minutes on 2 cores; a GPU when torch sees one) and write
+# the shipped weights; then pin READER_SHA256 in articleqa/reader/artifact.py (README, "The span reader").
+TRAIN_DATA ?= ../shared/train
+reader: setup
+	$(PY) -m articleqa.reader.train --data $(TRAIN_DATA) --ship

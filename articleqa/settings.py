@@ -222,6 +222,25 @@ class AnswerSettings(Section):
         return self.model_script == "simplified"
 
 
+class ReaderSettings(Section):
+    """The trained span reader (``articleqa/reader``, ``qa/readers/span.py``): multilingual-e5-small fine-tuned to
+    point at the answer span or say "no answer". Extractive mode answers with it; both modes refuse with it."""
+
+    passages: int = Field(3, ge=1, le=10, description="How many of the context passages the reader reads.")
+    max_answer_tokens: int = Field(30, ge=1, le=128, description="Longest span the reader may answer (tokens).")
+    top_spans: int = Field(3, ge=1, le=10, description="Candidate spans kept per passage.")
+    min_margin: float = Field(
+        0.0, ge=-30.0, le=30.0,
+        description="Refuse when the reader's best span scores less than this above its no-answer score (start + "
+                    "end logits). Calibrated on tuning questions (docs/decisions/span-reader.md).")
+    llm_defer_margin: float = Field(
+        0.0, ge=-30.0, le=100.0,
+        description="llm mode: when the reader's margin is at least this and its span is in the question's script "
+                    "family (both Chinese, or both not), the span is the answer and the generator is not called; "
+                    "otherwise the generator writes it (English questions over Chinese evidence, unsure spans). "
+                    "100 = always generate. Chosen on tuning questions (docs/decisions/span-reader.md).")
+
+
 class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = 7860
@@ -282,6 +301,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
+    reader: ReaderSettings = ReaderSettings()
     server: ServerSettings = ServerSettings()
     clean: CleanSettings = CleanSettings()
 

@@ -73,8 +73,13 @@ def tuned_ids() -> set[str]:
 
 
 def held_out(name: str, folder: Path, split: str | None) -> list[dict]:
+    from eval.reader import TRAINED_ON_TITLES
+
     tuned = tuned_ids() if name in ("drcd", "squad1") else set()
     qs = [q for q in _lines(folder / "questions.jsonl") if q["id"] not in tuned]
+    if name == "squad1":  # the span reader was trained on these articles' SQuAD 2.0 paragraphs
+        trained = {"squad1-" + t.replace(" ", "_") for t in TRAINED_ON_TITLES}
+        qs = [q for q in qs if q["article_id"] not in trained]
     if split == "report":
         order = {a["id"]: i for i, a in enumerate(_lines(folder / "articles.jsonl"))}
         qs = [q for q in qs if order.get(q["article_id"], 0) >= 4]

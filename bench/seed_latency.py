@@ -1,7 +1,9 @@
-"""Time to first token and to the whole answer on the seed questions, llm mode, this tree against another one
-(e.g. /work/main) in the same run: each tree answers in its own process, the two alternate question by question.
+"""Time to first token and to the whole answer on the seed questions, this tree against another one (e.g. a
+checkout of the previous main) in the same run: each tree answers in its own process, the two alternate question
+by question.
 
     python -m bench.seed_latency --other /work/main --rounds 3
+    python -m bench.seed_latency --other /work/main --rounds 3 --mode extractive
 
 Prints per-tree p50 over the answered questions of every round and the ratio (this / other). The first question
 after load pays for warming the prompt prefix; it is reported apart.
@@ -24,15 +26,18 @@ from ingest import ingest_paths
 from qa import Assistant
 idx = Path(sys.argv[1]); seed = Path(sys.argv[2])
 s = load_settings().with_overrides({"index_dir": str(idx), "models.n_threads": int(sys.argv[3])})
+mode = sys.argv[4]
 if not (idx / "store.sqlite").exists():
     ingest_paths([seed / "jdfinance-2018.txt"], index_dir=idx, settings=s)
 a = Assistant.open(idx, s)
-a.llm
+if mode == "llm":
+    a.llm
+a.ask("warm-up", mode=mode)
 print("READY", flush=True)
 for line in sys.stdin:
     q = line.strip()
     t0 = time.perf_counter(); first = None
-    for ev in a.stream(q, mode="llm"):
+    for ev in a.stream(q, mode=mode):
         if isinstance(ev, dict) and first is None:
             first = time.perf_counter() - t0
     total = time.perf_counter() - t0
@@ -41,9 +46,9 @@ for line in sys.stdin:
 """
 
 
-def start(tree: Path, idx: Path, seed: Path, threads: int) -> subprocess.Popen:
+def start(tree: Path, idx: Path, seed: Path, threads: int, mode: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(tree), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    p = subprocess.Popen([sys.executable, "-c", WORKER, str(idx), str(seed), str(threads)], cwd=tree, env=env,
+    p = subprocess.Popen([sys.executable, "-c", WORKER, str(idx), str(seed), str(threads), mode], cwd=tree, env=env,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     while (line := p.stdout.readline()) and not line.startswith("READY"):
         pass
@@ -65,12 +70,13 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/aq/latency"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=1, help="ask the seed questions this many times (less noise)")
+    ap.add_argument("--mode", choices=["llm", "extractive"], default="llm")
     args = ap.parse_args(argv)
     here = Path(__file__).resolve().parent.parent
     seed = here / "eval" / "datasets" / "seed"
     qs = [json.loads(x)["question"] for x in (seed / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
-    procs = {"this": start(here, args.work / "this", seed, args.threads),
-             "other": start(args.other, args.work / "other", seed, args.threads)}
+    procs = {"this": start(here, args.work / "this", seed, args.threads, args.mode),
+             "other": start(args.other, args.work / "other", seed, args.threads, args.mode)}
     rows: dict[str, list[dict]] = {k: [] for k in procs}
     for q in qs * args.rounds:
         for name, p in procs.items():

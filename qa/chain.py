@@ -3,8 +3,13 @@ steps as plain calls):
 
     {question, history} -> standalone question (only a follow-up that depends on the conversation is rewritten)
         -> retrieve -> metadata questions answered from the article's fields
-        -> refusal gates (weak evidence, nothing matching, a named figure missing, the asked-for figure missing)
-        -> evidence sentences -> a schema-constrained short answer (streamed) -> support check -> `Answer`
+        -> gate: refusal from the passages alone (weak evidence, nothing matching, a figure missing)
+        -> read: the trained span reader's candidate spans and its no-answer margin (both modes; a refusal below
+           ``reader.min_margin``)
+        -> generate (llm mode): evidence sentences -> a schema-constrained short answer (streamed)
+        -> verify: support check -> `Answer` (extractive mode: the reader's span, cited, its sentence quoted)
+
+Every refusal is decided by one `RefusalPolicy` (qa/refusal.py).
 
 Timings (seconds): ``rewrite``, ``retrieve``, ``first_token`` (from the start of the request to the first streamed
 token), ``generate`` (the generation call), ``total``.
@@ -16,23 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from articleqa.settings import Settings
+from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
 from qa.evidence import format_evidence, select_evidence
-from qa.extractive import extractive_answer, lexical_support, order_for_context
+from qa.extractive import extractive_answer, order_for_context
 from qa.followup import depends_on_history
 from qa.language import message, question_lang, to_answer_script
 from qa.metadata import metadata_answer
 from qa.prompts import clean_rewrite, rewrite_messages, short_messages
 from qa.reader import AnswerStream, count_tokens, generate_short, parse_reply
-from qa.refusal import (
-    missing_asked_figure,
-    missing_question_figures,
-    refused_answer,
-    weak_evidence,
-    weak_evidence_note,
-    weak_overlap,
-)
-from qa.short_answer import short_answer
+from qa.refusal import RefusalPolicy, refused_answer
+from qa.short_answer import short_answer, span_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
 
@@ -52,6 +51,17 @@ class ChainContext:
     get_article: Callable[[str], Article | None] = lambda _id: None
     chunks_of: Callable[[str], list[Chunk]] = lambda _id: []
     extras: dict[str, Any] = field(default_factory=dict)
+    reader: Any = None  # a qa.readers.Reader; None = the trained span reader, loaded on first use
+
+    def __post_init__(self) -> None:
+        self.policy = RefusalPolicy(self.settings)
+
+    def get_reader(self):
+        if self.reader is None:
+            from qa.readers.span import SpanReader
+
+            self.reader = SpanReader(self.settings)
+        return self.reader
 
 
 def _to_messages(pairs: list[tuple[str, str]]):
@@ -115,22 +125,6 @@ def _rewrite(ctx: ChainContext):
     return run
 
 
-def _gate(ctx: ChainContext, s: ChainState) -> str | None:
-    """The note of a refusal decided from the retrieved passages alone, or None."""
-    n_ctx = ctx.settings.answer.context_passages
-    q, given = s.standalone, s.passages[:n_ctx]
-    if weak_evidence(s.passages, ctx.settings, q):
-        return weak_evidence_note(s.passages, ctx.settings, s.lang, q)
-    if weak_overlap(q, given, ctx.settings):
-        return message("note_weak_overlap", s.lang)
-    missing = missing_question_figures(q, s.passages)
-    if missing:
-        return message("note_missing_figures", s.lang, figures=", ".join(missing))
-    if missing_asked_figure(q, given, ctx.settings):
-        return message("note_not_answerable", s.lang, kind=message("kind_figure", s.lang))
-    return None
-
-
 def _retrieve(ctx: ChainContext):
     def run(s: ChainState) -> ChainState:
         t = time.perf_counter()
@@ -140,21 +134,53 @@ def _retrieve(ctx: ChainContext):
         found = ctx.retrieve(s.standalone, k) if s.filters is None else ctx.retrieve(s.standalone, k, s.filters)
         s.passages = order_for_context(s.standalone, found, a.context_passages, a)
         s.timings["retrieve"] = time.perf_counter() - t
-        if not found and s.filters is not None and not s.filters.is_empty():
-            s.refuse = f"No article matches the filter ({s.filters.describe()})."
-            return s
-        mode_name = ctx.llm_kind if s.mode == "llm" else "extractive"
-        s.direct = metadata_answer(s.standalone, s.lang, s.passages, mode_name, ctx.get_article, ctx.chunks_of)
-        if s.direct is None:
-            s.refuse = _gate(ctx, s)
+        s.refuse = ctx.policy.filtered_out(found, s.filters)
         return s
 
     return run
 
 
+def _gate(ctx: ChainContext):
+    """Questions about the article itself are answered from its fields; the others may be refused from the
+    passages alone."""
+
+    def run(s: ChainState) -> ChainState:
+        if s.refuse is not None:
+            return s
+        mode_name = ctx.llm_kind if s.mode == "llm" else "extractive"
+        s.direct = metadata_answer(s.standalone, s.lang, s.passages, mode_name, ctx.get_article, ctx.chunks_of)
+        if s.direct is None:
+            s.refuse = ctx.policy.before_reading(s.standalone, s.passages, s.lang)
+        return s
+
+    return run
+
+
+def _read(ctx: ChainContext):
+    def run(s: ChainState) -> ChainState:
+        if s.direct is not None or s.refuse is not None:
+            return s
+        t = time.perf_counter()
+        s.reading = ctx.get_reader().read(s.standalone, s.passages[: ctx.settings.answer.context_passages])
+        s.timings["read"] = time.perf_counter() - t
+        s.refuse = ctx.policy.after_reading(s.reading, s.lang)
+        return s
+
+    return run
+
+
+def reader_answers(ctx: ChainContext, s: ChainState) -> bool:
+    """llm mode takes the reader's span without generating: a confident span (``reader.llm_defer_margin``) in the
+    question's script family. The generator is kept for answers in another language than their evidence."""
+    r = s.reading
+    if r is None or r.best is None or r.answer_margin is None:
+        return False
+    return r.answer_margin >= ctx.settings.reader.llm_defer_margin and has_cjk(r.best.text) == has_cjk(s.standalone)
+
+
 def _generate(ctx: ChainContext):
     def run(s: ChainState) -> ChainState:
-        if s.direct is not None or s.refuse is not None or s.mode != "llm":
+        if s.direct is not None or s.refuse is not None or s.mode != "llm" or reader_answers(ctx, s):
             return s
         a = ctx.settings.answer
         given = s.passages[: a.context_passages]
@@ -192,6 +218,19 @@ def _generate(ctx: ChainContext):
 
 
 def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
+    """The reader's best span, cited, with its sentence quoted; the best sentences when the reader has none."""
+    given = s.passages[: ctx.settings.answer.context_passages]
+    if s.reading is not None and s.reading.best is not None:
+        if s.lang == "en" and has_cjk(s.reading.best.text):
+            notes = notes + [message("note_extractive_lang", s.lang)]
+        ans = span_answer(s, given, s.reading.best, "extractive", notes)
+        if s.on_token is not None and s.mode != "llm":
+            s.on_token(ans.text)
+        return ans
+    return _quote_sentences(ctx, s, notes)
+
+
+def _quote_sentences(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
     question = s.standalone if (s.mode == "llm" or s.history) else s.question
     text, citations = extractive_answer(question, s.passages, ctx.settings, embedder=ctx.embedder)
     if not text:
@@ -204,12 +243,6 @@ def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
                   mode="extractive", notes=notes, passages=s.passages, lang=s.lang)
 
 
-def _unsure(reply, lang: str, a) -> bool:
-    """The model wrote an answer but gave an empty one at least ``answer.no_answer_p`` probability."""
-    return bool(a.no_answer_p and reply.answer and reply.p_empty is not None and lang in a.no_answer_languages
-                and reply.p_empty >= a.no_answer_p)
-
-
 def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:
     """The llm-mode answer from the model's short reply: cited span, quoted sentence, refusal or extractive."""
     a = ctx.settings.answer
@@ -217,14 +250,11 @@ def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:
     reply = s.reply
     if reply is None or not reply.parsed:
         return _extractive(ctx, s, s.notes + [message("note_fallback", s.lang)])
-    if _unsure(reply, s.lang, a):
-        return refused_answer(s.question, s.passages, s.lang, mode_name,
-                              s.notes + [message("note_model_unsure", s.lang)])
-    if not reply.answer:
-        if lexical_support(s.standalone, given, a) >= a.quote_over_model_refusal:
-            return _extractive(ctx, s, s.notes + [message("note_model_refused_quoting", s.lang)])
-        return refused_answer(s.question, s.passages, s.lang, mode_name,
-                              s.notes + [message("note_model_refused", s.lang)])
+    action, note = ctx.policy.after_generation(reply, s.standalone, given, s.lang)
+    if action == "refuse":
+        return refused_answer(s.question, s.passages, s.lang, mode_name, s.notes + [note])
+    if action == "quote":
+        return _extractive(ctx, s, s.notes + [note])
     ans = short_answer(s, given, mode_name)
     if ans is None:
         return _extractive(ctx, s, s.notes + [message("note_short_unsupported", s.lang)])
@@ -240,6 +270,11 @@ def _finish(ctx: ChainContext):
             ans = refused_answer(s.question, s.passages, s.lang, mode_name, s.notes + [s.refuse])
         elif s.mode != "llm" or s.llm_failed:
             ans = _extractive(ctx, s, list(s.notes))
+        elif s.reply is None and reader_answers(ctx, s):
+            ans = span_answer(s, s.passages[: ctx.settings.answer.context_passages], s.reading.best, mode_name,
+                              list(s.notes))
+            if s.on_token is not None:
+                s.on_token(ans.text)
         else:
             ans = _from_reply(ctx, s, mode_name)
         if s.on_token is not None and s.mode == "llm" and ans.refused is False and not s.timings.get("first_token"):
@@ -257,8 +292,8 @@ def _finish(ctx: ChainContext):
 
 
 # The steps in order, each (name, factory(ctx) -> callable); `build_chain` and `AnswerSteps` compose the same ones.
-STEPS = (("prepare", _prepare), ("standalone_question", _rewrite), ("retrieve", _retrieve),
-         ("generate", _generate), ("check", _finish))
+STEPS = (("prepare", _prepare), ("rewrite", _rewrite), ("retrieve", _retrieve), ("gate", _gate), ("read", _read),
+         ("generate", _generate), ("verify", _finish))
 
 
 class AnswerSteps:

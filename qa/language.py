@@ -103,6 +103,11 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "段落中没有问题所问的{kind}。",
         "en": "No passage sentence that matches the question holds the {kind} it asks for.",
     },
+    "note_reader_no_answer": {
+        "zh-Hant": "閱讀模型判斷這些段落沒有回答這個問題(把握差 {margin:.1f} < {threshold:.1f})。",
+        "zh-Hans": "阅读模型判断这些段落没有回答这个问题(把握差 {margin:.1f} < {threshold:.1f})。",
+        "en": "The reader found no answer in the passages (margin {margin:.1f} < {threshold:.1f}).",
+    },
     "kind_figure": {"zh-Hant": "數字或年份", "zh-Hans": "数字或年份", "en": "number or year"},
     "note_rewritten": {
         "zh-Hant": "追問已改寫為:{question}",

@@ -34,6 +34,65 @@ _REFUSAL_PATTERNS = [
 _REFUSAL_RE = re.compile("|".join(_REFUSAL_PATTERNS), re.IGNORECASE)
 
 
+class RefusalPolicy:
+    """Every refusal decision of the answer chain, and its knobs (``settings.answer``, ``settings.reader``).
+
+    - ``before_reading``: from the retrieved passages alone (no evidence, nothing matching, a named figure or the
+      asked-for figure missing);
+    - ``after_reading``: the span reader's no-answer margin (both modes);
+    - ``after_generation``: the local model's own reply (an empty answer, or one it was unsure of).
+
+    Each returns None (answer) or the note that says why not."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def filtered_out(self, found: list[Passage], filters) -> str | None:
+        """Nothing is left once the request's filter is applied."""
+        if not found and filters is not None and not filters.is_empty():
+            return f"No article matches the filter ({filters.describe()})."
+        return None
+
+    def before_reading(self, question: str, passages: list[Passage], lang: str) -> str | None:
+        a = self.settings.answer
+        given = passages[: a.context_passages]
+        if weak_evidence(passages, self.settings, question):
+            return weak_evidence_note(passages, self.settings, lang, question)
+        if weak_overlap(question, given, self.settings):
+            return message("note_weak_overlap", lang)
+        missing = missing_question_figures(question, passages)
+        if missing:
+            return message("note_missing_figures", lang, figures=", ".join(missing))
+        if missing_asked_figure(question, given, self.settings):
+            return message("note_not_answerable", lang, kind=message("kind_figure", lang))
+        return None
+
+    def after_reading(self, reading, lang: str) -> str | None:
+        """The reader's best span scores less than ``reader.min_margin`` above its no-answer score."""
+        if reading is None or reading.answer_margin is None:
+            return None
+        threshold = self.settings.reader.min_margin
+        if reading.best is None or reading.answer_margin < threshold:
+            margin = reading.answer_margin if reading.answer_margin > -1e9 else -99.0
+            return message("note_reader_no_answer", lang, margin=margin, threshold=threshold)
+        return None
+
+    def after_generation(self, reply, question: str, given: list[Passage], lang: str) -> tuple[str, str | None]:
+        """("answer", None), ("refuse", note) or ("quote", note): quote the best sentences instead of refusing when
+        the model wrote no answer but a sentence matches the question strongly (``quote_over_model_refusal``)."""
+        from qa.extractive import lexical_support
+
+        a = self.settings.answer
+        if (a.no_answer_p and reply.answer and reply.p_empty is not None and lang in a.no_answer_languages
+                and reply.p_empty >= a.no_answer_p):
+            return "refuse", message("note_model_unsure", lang)
+        if not reply.answer:
+            if lexical_support(question, given, a) >= a.quote_over_model_refusal:
+                return "quote", message("note_model_refused_quoting", lang)
+            return "refuse", message("note_model_refused", lang)
+        return "answer", None
+
+
 def best_dense_score(passages: list[Passage]) -> float | None:
     scores = [p.dense_score for p in passages if p.dense_score is not None]
     return max(scores) if scores else None

@@ -120,3 +120,22 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     text = f"{span}{sep}[{n}]\n{quote_block(quote, s.lang)}"
     return Answer(question=s.question, text=text, citations=[cite], refused=False, mode=mode_name,
                   notes=list(s.notes), passages=s.passages, lang=s.lang, short_answer=span)
+
+
+def span_answer(s: ChainState, given: list[Passage], candidate, mode_name: str, notes: list[str]) -> Answer:
+    """The span reader's answer: its span as the passage writes it, cited, the sentence holding it quoted beneath."""
+    from qa.citations import split_sentences
+
+    passage = given[candidate.passage_index]
+    text = passage.chunk.text
+    sent = next((x for x in split_sentences(text) if x.start <= candidate.start < x.end), None)
+    start, end = (sent.start, max(sent.end, candidate.end)) if sent else (candidate.start, candidate.end)
+    n = candidate.passage_index + 1
+    cite = make_citation(n, passage, start, end)
+    span = with_unit(candidate.text, text[start:end])
+    span = to_answer_script(span, s.lang, text)
+    quote = to_answer_script(cite.quote, s.lang, text) if s.lang.startswith("zh") else cite.quote
+    sep = "" if has_cjk(span) else " "
+    out = f"{span}{sep}[{n}]\n{quote_block(quote, s.lang)}"
+    return Answer(question=s.question, text=out, citations=[cite], refused=False, mode=mode_name,
+                  notes=list(notes), passages=s.passages, lang=s.lang, short_answer=span)

@@ -55,6 +55,7 @@ class ChainState:
     refuse: str | None = None  # the note of a refusal decided before generation
     evidence: list[EvidenceSentence] = field(default_factory=list)
     reply: ShortReply | None = None
+    reading: Any = None  # the span reader's qa.readers.Reading
     direct: Answer | None = None  # an answer found without generation (a question about the article itself)
     llm_failed: bool = False
     tokens_in: int = 0

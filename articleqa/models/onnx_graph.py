@@ -128,9 +128,21 @@ def _pool_and_normalize(g: _Graph, x: str, mask_f: str) -> str:
     return g.op("Div", mean, g.op("Max", norm, g.const("min_norm", 1e-12)))
 
 
+def _span_logits(g: _Graph, x: str, w: dict[str, np.ndarray]) -> tuple[str, str]:
+    """The span reader's head: one linear layer to [batch, seq, 2], split into start and end logits."""
+    logits = g.op("Add", g.op("MatMul", x, g.const("qa_outputs.weight_t", np.asarray(w["qa_outputs.weight"]).T)),
+                  g.const("qa_outputs.bias", w["qa_outputs.bias"]))
+    start = g.op("Squeeze", g.op("Slice", logits, g.const("s0", [0], np.int64), g.const("s1", [1], np.int64),
+                                 g.const("s_axis", [2], np.int64)), g.const("sq_axis", [2], np.int64))
+    end = g.op("Squeeze", g.op("Slice", logits, g.const("e1", [1], np.int64), g.const("e2", [2], np.int64),
+                               g.const("e_axis", [2], np.int64)), g.const("sq_axis_e", [2], np.int64))
+    return start, end
+
+
 def build_model(weights: dict[str, np.ndarray], config: dict, precision: str = "int8",
-                keep_fp32: tuple[str, ...] = ()):
-    """The sentence encoder as an ``onnx.ModelProto`` (see the module docstring)."""
+                keep_fp32: tuple[str, ...] = (), head: str = "sentence"):
+    """The encoder as an ``onnx.ModelProto`` (see the module docstring). ``head="span"`` gives the span reader:
+    outputs ``start_logits`` and ``end_logits`` ([batch, seq]) instead of ``sentence_embedding``."""
     from onnx import TensorProto, helper
 
     if precision not in ("fp32", "int8"):
@@ -145,13 +157,23 @@ def build_model(weights: dict[str, np.ndarray], config: dict, precision: str = "
                      g.const("mask_min", _MASK_MIN))
     for i in range(int(config["num_hidden_layers"])):
         x = _block(g, x, w, i, config, mask_bias, precision)
-    out = _pool_and_normalize(g, x, mask_f)
-    g.nodes.append(helper.make_node("Identity", [out], ["sentence_embedding"]))
     dims = ["batch", "seq"]
+    if head == "span":
+        start, end = _span_logits(g, x, w)
+        g.nodes.append(helper.make_node("Identity", [start], ["start_logits"]))
+        g.nodes.append(helper.make_node("Identity", [end], ["end_logits"]))
+        outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, dims) for n in ("start_logits", "end_logits")]
+    elif head == "sentence":
+        out = _pool_and_normalize(g, x, mask_f)
+        g.nodes.append(helper.make_node("Identity", [out], ["sentence_embedding"]))
+        outputs = [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT,
+                                                 ["batch", int(config["hidden_size"])])]
+    else:
+        raise ValueError(f"unknown head {head!r}")
     graph = helper.make_graph(
-        g.nodes, "sentence_encoder",
+        g.nodes, "sentence_encoder" if head == "sentence" else "span_reader",
         [helper.make_tensor_value_info(n, TensorProto.INT64, dims) for n in ("input_ids", "attention_mask")],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", int(config["hidden_size"])])],
+        outputs,
         initializer=g.inits,
     )
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)]
