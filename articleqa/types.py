@@ -89,6 +89,9 @@ class Answer:
     # the local model's probability of an empty answer ("the sentences don't say"), when it was asked
     no_answer_p: float | None = None
     span_p: float | None = None  # the model's least confident token of its short answer
+    # the span reader's best span score minus its no-answer score (qa.readers), when it read the passages
+    reader_margin: float | None = None
+    answered_by: str = ""  # "reader", "generator", "quote" (best sentences), "metadata", "" (refused)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,4 +110,6 @@ class Answer:
             "short_answer": self.short_answer,
             "no_answer_p": self.no_answer_p,
             "span_p": self.span_p,
+            "reader_margin": self.reader_margin,
+            "answered_by": self.answered_by,
         }

@@ -33,9 +33,14 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def load_questions(folder: Path, n: int | None = None, seed: int = 1) -> list[dict]:
-    """The folder's questions that have a paragraph to read, without articles the reader was trained on."""
+def load_questions(folder: Path, n: int | None = None, seed: int = 1, split: str | None = None) -> list[dict]:
+    """The folder's questions that have a paragraph to read, without articles the reader was trained on.
+    ``split``: "tune" keeps the questions of the first 4 articles of ``articles.jsonl``, "report" the others (the
+    squad2 convention of bench/answerability.py)."""
     qs = [q for q in _lines(folder / "questions.jsonl") if q.get("context")]
+    if split:
+        order = {a["id"]: i for i, a in enumerate(_lines(folder / "articles.jsonl"))}
+        qs = [q for q in qs if (order.get(q["article_id"], 0) < 4) == (split == "tune")]
     skip = {"squad1-" + t.replace(" ", "_") for t in TRAINED_ON_TITLES}
     qs = [q for q in qs if q.get("article_id") not in skip]
     if n is not None and n < len(qs):
@@ -55,7 +60,7 @@ def read_all(questions: list[dict], reader) -> list[dict]:
         reading = reader.read(q["question"], [passage])
         took = time.perf_counter() - t
         best = reading.best
-        rows.append({"id": q["id"], "lang": q.get("lang", ""), "answerable": bool(q.get("answers")),
+        rows.append({"id": q["id"], "article_id": q.get("article_id", ""), "lang": q.get("lang", ""), "answerable": bool(q.get("answers")),
                      "answers": q.get("answers", []), "span": best.text if best else "",
                      "margin": reading.answer_margin, "seconds": took})
     return rows
@@ -93,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("folder", type=Path, help="a dataset folder with questions.jsonl (a 'context' per question)")
     p.add_argument("--n", type=int, default=None, help="a sample of this many questions (seed --seed)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--split", choices=["tune", "report"], default=None,
+                   help="tune: the first 4 articles' questions; report: the others")
     p.add_argument("--threshold", type=float, default=None, help="no-answer margin (default: reader.min_margin)")
     p.add_argument("--sweep", type=str, default="", help="comma-separated thresholds to report as well")
     p.add_argument("--out", type=Path, default=None, help="write rows.jsonl and summary.json here")
@@ -105,9 +112,9 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = load_settings()
     threshold = settings.reader.min_margin if args.threshold is None else args.threshold
-    questions = load_questions(args.folder, args.n, args.seed)
+    questions = load_questions(args.folder, args.n, args.seed, args.split)
     rows = read_all(questions, SpanReader(settings))
-    summary = {"folder": str(args.folder), "n": len(rows), "seed": args.seed, "result": score(rows, threshold)}
+    summary = {"folder": str(args.folder), "n": len(rows), "seed": args.seed, "split": args.split, "result": score(rows, threshold)}
     if args.sweep:
         summary["sweep"] = sweep(rows, [float(x) for x in args.sweep.split(",")])
     print(json.dumps(summary, ensure_ascii=False, indent=1))

@@ -170,6 +170,8 @@ def row_from_result(r: QuestionResult) -> dict[str, Any]:
         "short_answer": getattr(a, "short_answer", "") if a else None,
         "no_answer_p": getattr(a, "no_answer_p", None) if a else None,
         "span_p": getattr(a, "span_p", None) if a else None,
+        "reader_margin": getattr(a, "reader_margin", None) if a else None,
+        "answered_by": getattr(a, "answered_by", "") if a else None,
         "refused": r.refused,
         "answer_mode": a.mode if a else None,
         "notes": list(a.notes) if a else [],

@@ -283,12 +283,25 @@ def _finish(ctx: ChainContext):
         ans.lang = s.lang
         ans.passages = s.passages if not ans.refused and s.direct is None else ans.passages
         ans.tokens_in, ans.tokens_out = s.tokens_in, s.tokens_out
+        if s.reading is not None:
+            ans.reader_margin = s.reading.answer_margin
+        ans.answered_by = _answered_by(s, ans)
         if s.reply is not None:
             ans.no_answer_p, ans.span_p = s.reply.p_empty, s.reply.span_min
         ans.timings = {**s.timings, "total": time.perf_counter() - s.t0}
         return ans
 
     return run
+
+
+def _answered_by(s: ChainState, ans: Answer) -> str:
+    if ans.refused:
+        return ""
+    if s.direct is not None:
+        return "metadata"
+    if ans.short_answer and s.reply is not None and s.reply.answer and ans.mode != "extractive":
+        return "generator"
+    return "reader" if ans.short_answer else "quote"
 
 
 # The steps in order, each (name, factory(ctx) -> callable); `build_chain` and `AnswerSteps` compose the same ones.
