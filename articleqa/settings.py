@@ -158,7 +158,6 @@ class AnswerSettings(Section):
     # 0.120 (bench/answerability.py); English questions about other articles (300 SQuAD 1.1 dev questions on the
     # squad2 index) refused 0.890 -> 0.887 (bench/offtopic_en.py).
     min_dense_score_en: float = 0.83
-    extractive_sentences: int = 2
     # Extractive sentence scoring (qa/extractive.py): weight of the passage's normalised retrieval score, of the
     # sentence's normalised e5 cosine when lexical overlap is weak (below weak_lexical), the bonus for a sentence
     # with a figure when the question asks for one, the retrieval rank's weight when ordering the model's passages,

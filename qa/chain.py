@@ -24,9 +24,9 @@ from articleqa.settings import Settings
 from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
 from qa.evidence import format_evidence, select_evidence
-from qa.extractive import extractive_answer, order_for_context
+from qa.extractive import order_for_context
 from qa.followup import depends_on_history
-from qa.language import message, question_lang, to_answer_script
+from qa.language import message, question_lang
 from qa.metadata import metadata_answer
 from qa.prompts import clean_rewrite, rewrite_messages, short_messages
 from qa.reader import AnswerStream, count_tokens, generate_short, parse_reply
@@ -218,7 +218,7 @@ def _generate(ctx: ChainContext):
 
 
 def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
-    """The reader's best span, cited, with its sentence quoted; the best sentences when the reader has none."""
+    """The reader's best span, cited, with its sentence quoted; a refusal when the reader found none."""
     given = s.passages[: ctx.settings.answer.context_passages]
     if s.reading is not None and s.reading.best is not None:
         if s.lang == "en" and has_cjk(s.reading.best.text):
@@ -227,20 +227,7 @@ def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
         if s.on_token is not None and s.mode != "llm":
             s.on_token(ans.text)
         return ans
-    return _quote_sentences(ctx, s, notes)
-
-
-def _quote_sentences(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
-    question = s.standalone if (s.mode == "llm" or s.history) else s.question
-    text, citations = extractive_answer(question, s.passages, ctx.settings, embedder=ctx.embedder)
-    if not text:
-        return refused_answer(s.question, s.passages, s.lang, "extractive", notes)
-    if s.lang == "en" and any("\u3400" <= ch <= "\u9fff" for ch in text):
-        notes.append(message("note_extractive_lang", s.lang))
-    if s.on_token is not None and s.mode != "llm":
-        s.on_token(to_answer_script(text, s.lang))
-    return Answer(question=s.question, text=to_answer_script(text, s.lang), citations=citations, refused=False,
-                  mode="extractive", notes=notes, passages=s.passages, lang=s.lang)
+    return refused_answer(s.question, s.passages, s.lang, "extractive", notes)
 
 
 def _from_reply(ctx: ChainContext, s: ChainState, mode_name: str) -> Answer:

@@ -1,7 +1,6 @@
-"""Extractive answers: the best sentences of the top passages, quoted and cited.
-
-Used with ``--mode extractive``, when no LLM is configured, and as the fallback when a generated answer fails the
-grounding check. A sentence's score is its lexical overlap with the question (jieba words after Simplified
+"""Sentence scoring: which sentences of the passages match the question. The refusal gates, the order of the
+context passages and the local model's evidence sentences are built on it (extractive answers come from the span
+reader, qa/readers/span.py). A sentence's score is its lexical overlap with the question (jieba words after Simplified
 conversion, English words; each shared token weighted by its length and its rarity among the candidate sentences,
 digits counted double) plus a share of its
 passage's retrieval score. Questions ask about something the sentence must name, so overlap dominates.
@@ -12,9 +11,9 @@ import math
 import re
 from dataclasses import dataclass
 
-from articleqa.settings import AnswerSettings, Settings
-from articleqa.types import Citation, Passage
-from qa.citations import Sentence, make_citation, split_sentences
+from articleqa.settings import AnswerSettings
+from articleqa.types import Passage
+from qa.citations import Sentence, split_sentences
 
 # The weights (retrieval_weight, dense_weight, weak_lexical, figure_bonus, context_rank_weight, min_sentence_chars)
 # live in `articleqa.settings.AnswerSettings`.
@@ -162,33 +161,6 @@ def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, 
             seen.add(key)
             unique.append(r)
     return unique
-
-
-def extractive_answer(
-    question: str, passages: list[Passage], settings: Settings, embedder=None
-) -> tuple[str, list[Citation]]:
-    """(text, citations): the ``settings.answer.extractive_sentences`` best sentences of the first
-    ``settings.answer.context_passages`` passages, in passage order, each followed by its [n] marker.
-
-    With an ``embedder``, a question whose words barely appear in the passages (best lexical overlap below
-    ``settings.answer.weak_lexical``) is matched to sentences by e5 cosine as well."""
-    given = passages[: settings.answer.context_passages]
-    ranked = rank_sentences(question, given, settings.answer, embedder)
-    chosen = ranked[: max(1, settings.answer.extractive_sentences)]
-    if not chosen:
-        return "", []
-    # keep a second sentence only when it is about as relevant as the first
-    best = chosen[0].score
-    chosen = [c for c in chosen if c.score >= 0.5 * best] or chosen[:1]
-    chosen.sort(key=lambda c: (c.passage_index, c.start))
-    parts: list[str] = []
-    citations: list[Citation] = []
-    for c in chosen:
-        n = c.passage_index + 1
-        parts.append(f"{c.text}[{n}]")
-        citations.append(make_citation(n, given[c.passage_index], c.start, c.end))
-    joiner = "" if re.search(r"[\u3400-\u9fff]", "".join(parts)) else " "
-    return joiner.join(parts), citations
 
 
 def question_coverage(question: str, passages: list[Passage]) -> float:

@@ -1,46 +1,14 @@
-"""Extractive answers: best sentences by overlap with the question, cited with exact spans."""
+"""Sentence scoring (qa/extractive.py): what the gates, the context order and the model's evidence are built on.
+Extractive answers themselves come from the span reader (tests/test_span_reader.py)."""
 from __future__ import annotations
 
 from articleqa.settings import Settings
-from qa.extractive import extractive_answer, score_sentences
-from tests.test_grounding import seed_article, seed_passages
+from qa.extractive import score_sentences
+from tests.test_grounding import seed_passages
 
 
-def _settings(sentences: int = 1, passages: int = 4) -> Settings:
-    return Settings().with_overrides({"answer.extractive_sentences": sentences, "answer.context_passages": passages})
-
-
-def test_best_sentence_is_the_one_that_answers():
-    art = seed_article()
-    text, citations = extractive_answer("京東白條是什麼時候推出的?", seed_passages(), _settings())
-    assert "2014年2月" in text and text.endswith("[1]")
-    (c,) = citations
-    assert c.n == 1 and c.quote == art.text[c.start : c.end]
-    assert c.quote in text
-
-
-def test_simplified_question_over_traditional_passages():
-    text, citations = extractive_answer("京东金融的个人用户数量超过多少?", seed_passages(), _settings())
-    assert "3.6億" in text and citations[0].n == 2
-
-
-def test_sentence_count_and_order():
-    art = seed_article()
-    text, citations = extractive_answer("京東金融的估值和個人用戶數量", seed_passages(), _settings(sentences=2))
-    assert 1 <= len(citations) <= 2
-    for c in citations:
-        assert c.quote == art.text[c.start : c.end]
-        assert f"{c.quote}[{c.n}]" in text
-    # passage order in the text
-    assert [c.n for c in citations] == sorted(c.n for c in citations)
-
-
-def test_only_context_passages_are_used():
-    passages = seed_passages()
-    text, citations = extractive_answer("京東金融的CEO是誰?", passages, _settings(passages=2))
-    assert all(c.n <= 2 for c in citations)
-    text, citations = extractive_answer("京東金融的CEO是誰?", passages, _settings(passages=4))
-    assert "陳生強" in text and citations[0].n == 4
+def _settings(passages: int = 4) -> Settings:
+    return Settings().with_overrides({"answer.context_passages": passages})
 
 
 def test_scores_are_ordered():
@@ -68,21 +36,18 @@ def test_questions_asking_for_figures_prefer_sentences_with_figures():
     assert asks_for_figure("How many risk-control models has JD Finance built?")
     assert asks_for_figure("京東金融的個人用戶數量超過多少?")
     assert not asks_for_figure("京東金融的CEO是誰?")
-    text, _ = extractive_answer("京東金融累計放款總額是多少?", seed_passages(), _settings())
-    assert "5000億" in text
+    ranked = score_sentences("京東金融累計放款總額是多少?", seed_passages(), _settings().answer)
+    assert "5000億" in ranked[0].text
 
 
 def test_a_sentence_shared_by_overlapping_chunks_is_quoted_and_numbered_once():
-    """Chunks overlap by a sentence: the answer sentence at a boundary is in two passages, and used to be quoted
-    twice (and given to the model twice, under two numbers)."""
+    """Chunks overlap by a sentence: the answer sentence at a boundary is in two passages, and used to be given to the
+    model twice, under two numbers."""
     from qa.evidence import select_evidence
 
-    settings = _settings(sentences=2)
+    settings = _settings()
     overlapping = seed_passages(groups=((0, 1), (1, 2), (4,), (5, 6)))
     shared = "京東白條是什麼時候推出的?"
-    text, citations = extractive_answer(shared, overlapping, settings)
-    quotes = [" ".join(c.quote.split()) for c in citations]
-    assert "2014年2月" in text and len(quotes) == len(set(quotes))
     evidence = select_evidence(shared, overlapping, settings.answer)
     texts = [" ".join(e.text.split()) for e in evidence]
     assert len(texts) == len(set(texts)) and any("2014年2月" in t for t in texts)

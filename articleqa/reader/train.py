@@ -79,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def train(args: argparse.Namespace) -> int:
+    mix = Mix(files={name: None for name in args.only.split(",")}) if args.only else Mix()
+    for name in mix.files:  # before the minutes of imports and data preparation
+        if not (args.data / name).is_file():
+            raise FileNotFoundError(f"{args.data / name}: training file not found (see shared/train/README.md)")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import (AutoModelForQuestionAnswering, AutoTokenizer, DataCollatorWithPadding, Trainer,
@@ -92,7 +96,6 @@ def train(args: argparse.Namespace) -> int:
     set_seed(args.seed)
     base = prepare_embedder(load_settings())
     tokenizer = AutoTokenizer.from_pretrained(base)
-    mix = Mix(files={name: None for name in args.only.split(",")}) if args.only else Mix()
     examples = build_examples(args.data, mix, seed=args.seed)
     counts = summary(examples)
     print(json.dumps(counts, ensure_ascii=False, indent=1), flush=True)
