@@ -268,6 +268,15 @@ class AnswerSettings(Section):
         ["zh-Hant", "zh-Hans"], description="Question languages no_answer_p applies to.")
     history_turns: int = Field(2, ge=0, description="Conversation turns a follow-up rewrite sees (qa/prompts.py).")
     history_chars: int = Field(160, ge=0, description="Characters of each past answer the rewrite sees.")
+    rewrite_max_tokens: int = Field(
+        64, ge=8, description="Generation cap of a follow-up's rewrite into a standalone question (not tuned).")
+    second_sentence_share: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="An extractive answer keeps its second sentence only when it scores at least this share of the "
+                    "first (not tuned).")
+    min_clause_chars: int = Field(
+        4, ge=1, description="Shortest clause (characters) matched by e5 cosine when a question shares few words "
+                             "with the passages (qa/extractive.py add_dense; not tuned).")
 
     @property
     def model_reads_simplified(self) -> bool:
