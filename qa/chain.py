@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from articleqa.settings import Settings
+from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
 from qa.evidence import format_evidence, select_evidence
 from qa.extractive import extractive_answer, lexical_support, order_for_context
@@ -99,7 +100,7 @@ def _rewrite(ctx: ChainContext):
             msgs = _to_messages(rewrite_messages(question, s.history, a.history_turns, a.history_chars))
             llm = ctx.get_llm()
             with ctx.llm_lock:
-                out = llm.bind(max_tokens=64).invoke(msgs) if hasattr(llm, "bind") else llm.invoke(msgs)
+                out = llm.bind(max_tokens=a.rewrite_max_tokens).invoke(msgs) if hasattr(llm, "bind") else llm.invoke(msgs)
             standalone = clean_rewrite(_text_of(out), question)
             if question_lang(standalone) != s.lang:
                 standalone = question  # a rewrite must keep the question's language
@@ -196,7 +197,7 @@ def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
     text, citations = extractive_answer(question, s.passages, ctx.settings, embedder=ctx.embedder)
     if not text:
         return refused_answer(s.question, s.passages, s.lang, "extractive", notes)
-    if s.lang == "en" and any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if s.lang == "en" and has_cjk(text):
         notes.append(message("note_extractive_lang", s.lang))
     if s.on_token is not None and s.mode != "llm":
         s.on_token(to_answer_script(text, s.lang))
