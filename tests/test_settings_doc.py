@@ -12,6 +12,7 @@ import pytest
 from articleqa.settings import Settings, SettingsError
 from articleqa.settings_doc import REFERENCE_PATH, effective, field_docs, reference_markdown
 from tests.datapaths import REPO
+from tests.test_settings import in_tmp  # noqa: F401 - the fixture: an empty folder, no ARTICLEQA_ variables
 
 
 def test_every_setting_has_a_description():
@@ -34,15 +35,6 @@ def test_values_outside_their_bounds_are_errors():
         Settings().with_overrides({"retrieval.top_k": 0})
     with pytest.raises(SettingsError, match=r"'answer.min_lexical_overlap': Input should be less than or equal to 1"):
         Settings().with_overrides({"answer.min_lexical_overlap": 1.5})
-
-
-@pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.upper().startswith("ARTICLEQA_"):
-            monkeypatch.delenv(name)
-    return tmp_path
 
 
 def test_effective_settings_name_their_source(in_tmp, monkeypatch):
