@@ -1,4 +1,4 @@
-.PHONY: setup run test eval bench bench-quick browser reader
+.PHONY: setup run test test-fast docs eval bench bench-quick browser reader
 
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -18,6 +18,15 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest -q -ra
+
+# The development tier: no local LLM, no browser, no PostgreSQL (under 2 minutes); CI runs `make test`.
+test-fast: setup
+	$(PY) -m pytest -q -ra -m "not slow and not browser and not pg"
+
+# Regenerate the pages written from the code and the reports (tests fail when they are stale).
+docs: setup
+	$(PY) -m interfaces.cli config --reference > docs/configuration.md
+	$(PY) -m eval.results_page > docs/results.md
 
 eval: setup
 	$(PY) -m eval.run_all

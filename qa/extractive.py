@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from articleqa.settings import AnswerSettings
+from articleqa.text import has_cjk
 from articleqa.types import Passage
 from qa.citations import Sentence, split_sentences
 
@@ -33,24 +34,29 @@ def _tokens(text: str) -> list[str]:
 
 
 _CLAUSE = re.compile(r"[,，;；:：、]")
-# Questions that ask for a figure or a date (English and Chinese, matched after Simplified conversion).
-_ASKS_FIGURE = re.compile(
-    r"\bhow (?:many|much|long|old|far|big|large|often)\b|\bwhat (?:year|percentage|percent|date|amount)\b|"
-    r"\bwhen\b|\bwhich year\b|多少|几|哪一年|哪年|何时|什么时候|哪一天|哪天|日期|比例|百分之"
-)
+# Questions whose answer must be a number or a year (the figure gate, `qa.refusal.missing_asked_figure`) ...
+_ASKS_NUMBER = (r"\bhow (?:many|much)\b|\b(?:what|which) year\b|\bin what year\b|"
+                r"多少|几[个年次位名人岁]|哪一年|哪年|几年|何年")
+# ... and, more broadly, those asking for any figure or date (the extractive score's figure_bonus). English and
+# Chinese, matched after Simplified conversion and lower-casing.
+_ASKS_FIGURE = (r"\bhow (?:many|much|long|old|far|big|large|often)\b|"
+                r"\bwhat (?:year|percentage|percent|date|amount)\b|\bwhen\b|\bwhich year\b|"
+                r"多少|几|哪一年|哪年|何时|什么时候|哪一天|哪天|日期|比例|百分之")
+_ASKS = {True: re.compile(_ASKS_NUMBER), False: re.compile(f"{_ASKS_NUMBER}|{_ASKS_FIGURE}")}
 _FIGURE = re.compile(r"\d|[一二两三四五六七八九十][十百千万亿]|[十百千][万亿]")
 
 
-def asks_for_figure(question: str) -> bool:
+def asks_for_figure(question: str, number_only: bool = False) -> bool:
+    """The question asks for a figure or a date; with ``number_only``, for a number or a year."""
     from articleqa.text import normalize_for_match
 
-    return bool(_ASKS_FIGURE.search(normalize_for_match(question)))
+    return bool(_ASKS[number_only].search(normalize_for_match(question)))
 
 
 def _weight(tok: str) -> float:
     if tok.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", tok):
         return 2.0
-    return float(min(len(tok), 4)) if re.search(r"[\u3400-\u9fff]", tok) else 1.5
+    return float(min(len(tok), 4)) if has_cjk(tok) else 1.5
 
 
 @dataclass
@@ -122,7 +128,8 @@ def order_for_context(question: str, passages: list[Passage], n: int,
     return [passages[i] for i in head] + [passages[i] for i in range(m) if i not in head]
 
 
-def add_dense(question: str, ranked: list[Scored], embedder, weight: float) -> list[Scored]:
+def add_dense(question: str, ranked: list[Scored], embedder, weight: float,
+              min_clause_chars: int) -> list[Scored]:
     """Re-score by e5 cosine between the question and the sentence's best clause (for questions that share no
     words with the passages, e.g. English about Chinese text; a whole long sentence dilutes the one clause that
     matches)."""
@@ -132,7 +139,7 @@ def add_dense(question: str, ranked: list[Scored], embedder, weight: float) -> l
 
     clauses: list[tuple[int, str]] = []
     for i, r in enumerate(ranked):
-        parts = [c.strip() for c in _CLAUSE.split(r.text) if len(c.strip()) >= 4] or [r.text]
+        parts = [c.strip() for c in _CLAUSE.split(r.text) if len(c.strip()) >= min_clause_chars] or [r.text]
         clauses.extend((i, c) for c in parts)
     q = embed_query(embedder, question)
     sims = np.asarray(embed_passages(embedder, [c for _, c in clauses])) @ np.asarray(q)
@@ -152,7 +159,7 @@ def rank_sentences(question: str, passages: list[Passage], cfg: AnswerSettings, 
     numbered twice wastes the answer and the model's evidence budget)."""
     ranked = score_sentences(question, passages, cfg)
     if embedder is not None and ranked and max(r.lexical for r in ranked) < cfg.weak_lexical:
-        ranked = add_dense(question, ranked, embedder, cfg.dense_weight)
+        ranked = add_dense(question, ranked, embedder, cfg.dense_weight, cfg.min_clause_chars)
     seen: set[str] = set()
     unique: list[Scored] = []
     for r in ranked:

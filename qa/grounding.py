@@ -10,12 +10,11 @@ Citation markers [n] are not figures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from articleqa.text import has_cjk, normalize_for_match
 from articleqa.types import Passage
-from qa.citations import MARKER_RE, Sentence, marker_numbers, split_sentences, strip_markers
-from qa.language import message
+from qa.citations import strip_markers
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
@@ -263,75 +262,10 @@ def unsupported_claims(answer_text: str, passages: list[Passage], kinds: tuple[s
     return out
 
 
-@dataclass
-class GroundingResult:
-    text: str  # the answer with failing sentences removed (and citations corrected)
-    notes: list[str] = field(default_factory=list)
-    dropped: list[tuple[str, list[str]]] = field(default_factory=list)  # (sentence, its unsupported claims)
-    fallback: bool = False  # nothing substantive survived: use an extractive answer instead
-
-
-_CONTENT = re.compile(r"[\w\u3400-\u9fff]")
-
-
-def _has_content(sentence: str) -> bool:
-    return len(_CONTENT.findall(strip_markers(sentence))) >= 2
-
-
-def check_answer(answer_text: str, passages: list[Passage], lang: str = "en") -> GroundingResult:
-    """Drop answer sentences whose claims are not in the passages they cite (or, uncited, in any given passage).
-
-    A sentence whose claims are all in one other given passage is kept with its citation moved there. When no
-    sentence with content is left, ``fallback`` is set.
-    """
-    per_passage = [Evidence.of([p.chunk.text, p.title]) for p in passages]
-    everything = Evidence.of([p.chunk.text for p in passages] + [p.title for p in passages])
-    sentences: list[Sentence] = split_sentences(answer_text)
-    result = GroundingResult(text=answer_text)
-    pieces: list[str] = []
-    last = 0
-    kept_content = False
-    for s in sentences:
-        claims = extract_claims(s.text)
-        body = s.text
-        cited = [n for n in s.cites if 1 <= n <= len(passages)]
-        if claims:
-            pool = Evidence.of([t for n in cited for t in (passages[n - 1].chunk.text, passages[n - 1].title)]) if cited else everything
-            bad = [c.raw for c in claims if not supported(c, pool)]
-            if bad and cited:
-                # the figures may be in another given passage: move the citation there
-                fixed = [i + 1 for i, ev in enumerate(per_passage) if all(supported(c, ev) for c in claims)]
-                if fixed:
-                    n = fixed[0]
-                    body = MARKER_RE.sub("", body)
-                    m = re.search(r"[。！？!?；;.]+[」』”’\"')）]*$", body)
-                    body = body[: m.start()] + f"[{n}]" + body[m.start():] if m else body + f"[{n}]"
-                    result.notes.append(message("note_recited", lang, n=n))
-                    bad = []
-                elif all(supported(c, everything) for c in claims):
-                    bad = []
-            if bad:
-                result.dropped.append((s.text, bad))
-                result.notes.append(message("note_dropped", lang, claims=", ".join(bad), sentence=strip_markers(s.text)))
-                pieces.append(answer_text[last:s.start])
-                last = s.end
-                continue
-        pieces.append(answer_text[last:s.start] + body)
-        last = s.end
-        kept_content = kept_content or _has_content(s.text)
-    pieces.append(answer_text[last:])
-    result.text = re.sub(r"[ \t]{2,}", " ", "".join(pieces)).strip()
-    result.fallback = not kept_content
-    return result
-
-
 __all__ = [
     "Claim",
     "Evidence",
-    "GroundingResult",
-    "check_answer",
     "extract_claims",
     "supported",
     "unsupported_claims",
-    "marker_numbers",
 ]

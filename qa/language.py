@@ -38,21 +38,6 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "索引中没有可用的段落。",
         "en": "The index has no passages.",
     },
-    "note_dropped": {
-        "zh-Hant": "已刪除一個含有段落中找不到的內容的句子({claims}):{sentence}",
-        "zh-Hans": "已删除一个含有段落中找不到的内容的句子({claims}):{sentence}",
-        "en": "Dropped a sentence with claims not found in the passages ({claims}): {sentence}",
-    },
-    "note_recited": {
-        "zh-Hant": "句子的引用已改為實際支持它的段落 [{n}]。",
-        "zh-Hans": "句子的引用已改为实际支持它的段落 [{n}]。",
-        "en": "A sentence's citation was changed to the passage that supports it [{n}].",
-    },
-    "note_bad_citation": {
-        "zh-Hant": "已移除不存在的段落引用 [{n}]。",
-        "zh-Hans": "已移除不存在的段落引用 [{n}]。",
-        "en": "Removed a citation of a passage that was not given [{n}].",
-    },
     "note_model_refused_quoting": {
         "zh-Hant": "模型表示段落中找不到答案,但段落中有與問題高度相符的句子,改為直接摘錄。",
         "zh-Hans": "模型表示段落中找不到答案,但段落中有与问题高度相符的句子,改为直接摘录。",

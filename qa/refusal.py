@@ -1,4 +1,5 @@
-"""When to say "the articles don't say": weak retrieval evidence, or the model saying it cannot find the answer.
+"""When to say "the articles don't say": weak retrieval evidence, nothing in the passages matching the question, or
+a figure the question names or asks for missing from them.
 
 The evidence threshold is ``settings.answer.min_dense_score``, the best passage's e5 cosine with the question.
 Both it and ``min_lexical_overlap`` were calibrated on answerable DRCD dev questions against questions from another
@@ -9,29 +10,9 @@ from __future__ import annotations
 import re
 
 from articleqa.settings import Settings
-from articleqa.text import has_cjk, normalize_for_match
+from articleqa.text import has_cjk
 from articleqa.types import Answer, Passage
 from qa.language import message
-
-# What the prompt asks the model to reply, exactly, when the passages lack the answer.
-REFUSAL_TOKEN = "NOT_FOUND"
-
-# Phrases small models use instead of the token (compared after Simplified conversion and lower-casing).
-_REFUSAL_PATTERNS = [
-    r"not[_ ]found",
-    r"没有(?:提到|提及|提供|说明|相关|给出|明确|关于|涉及|找到|记载|资料|信息|数据)",
-    r"未(?:提到|提及|提供|说明|给出|明确|找到|涉及|记载|披露)",
-    r"(?:无法|不能|难以)(?:回答|确定|找到|得知|判断|提供)",
-    r"找不到",
-    r"并未(?:提到|提及|说明)",
-    r"不(?:知道|清楚)",
-    r"\b(?:do|does|did)(?: not|n['’]t) (?:say|mention|state|provide|contain|specify|include)",
-    r"\bnot (?:mentioned|stated|provided|specified|given|available|found|included)",
-    r"\bno (?:information|mention|data|answer)\b",
-    r"\b(?:cannot|can['’]t|unable to) (?:find|answer|determine|tell)",
-    r"\bthe articles don['’]t say",
-]
-_REFUSAL_RE = re.compile("|".join(_REFUSAL_PATTERNS), re.IGNORECASE)
 
 
 class RefusalPolicy:
@@ -144,28 +125,6 @@ def missing_question_figures(question: str, passages: list[Passage]) -> list[str
 _DECADE = re.compile(r"(?<![\d.])[1-9]0\s*(?:年代|'s|s\b)")
 
 
-def is_refusal(text: str) -> bool:
-    """The model said the passages do not contain the answer (the token, or a phrase meaning it)."""
-    t = normalize_for_match(text or "")
-    return bool(_REFUSAL_RE.search(t))
-
-
-def model_refused(text: str) -> tuple[bool, str]:
-    """(refused, text without the refusal token). The model refused when every sentence with content says the
-    passages lack the answer; an answer that also says what it could not find ("...是陳生強[1]。文章沒有提到他的年齡。")
-    is not a refusal."""
-    from qa.citations import split_sentences, strip_markers
-
-    content = False
-    for s in split_sentences(text or ""):
-        body = strip_markers(s.text)
-        if len(re.findall(r"\w", body)) >= 2 and not is_refusal(body):
-            content = True
-            break
-    cleaned = re.sub(REFUSAL_TOKEN + r"[.。]?", "", text or "", flags=re.IGNORECASE).strip()
-    return (not content), cleaned
-
-
 def refused_answer(
     question: str,
     passages: list[Passage],
@@ -210,20 +169,17 @@ def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, q
     return message("note_weak_evidence", lang, score=best, threshold=dense_threshold(settings, question, passages))
 
 
-# Questions whose answer must be a number or a year (matched after Simplified conversion and lower-casing).
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much)\b|\b(?:what|which) year\b|\bin what year\b|多少|几[个年次位名人岁]|"
-                          r"哪一年|哪年|几年|何年")
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万亿零〇]")
 
 
 def missing_asked_figure(question: str, passages: list[Passage], settings: Settings) -> bool:
     """The question asks for a number or a year, and none of the sentences that match it best holds one (near-miss
     questions: the article is about the subject, the asked figure is not there). ``settings.answer.figure_gate``."""
-    from qa.extractive import score_sentences
+    from qa.extractive import asks_for_figure, score_sentences
     from qa.language import question_lang
 
     a = settings.answer
-    if not a.figure_gate or not passages or not _ASKS_NUMBER.search(normalize_for_match(question)):
+    if not a.figure_gate or not passages or not asks_for_figure(question, number_only=True):
         return False
     if question_lang(question) not in a.figure_gate_languages:
         return False

@@ -1,5 +1,4 @@
-"""Streaming with checks: generated text reaches the screen only once it cannot be the refusal token and its
-figures are in the given passages."""
+"""Streaming with checks: generated text reaches the screen only once its figures are in the given passages."""
 from __future__ import annotations
 
 import re
@@ -10,7 +9,6 @@ from articleqa.text import to_simplified
 from articleqa.types import Passage
 from qa.grounding import unsupported_claims
 from qa.language import to_answer_script
-from qa.refusal import REFUSAL_TOKEN
 from qa.short_answer import in_sentence_script
 from qa.state import TokenCallback
 
@@ -28,8 +26,7 @@ _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
 class _TokenRelay:
     """Forwards generated text to the callback in the question's script.
 
-    It holds back output while it could still be the refusal token (so a refusal never flashes "NOT_FOUND"), and
-    it holds back any sentence with a figure, date or quoted name until the sentence is complete and its claims are
+    It holds back any sentence with a figure, date or quoted name until the sentence is complete and its claims are
     found in the given passages: a sentence that fails never reaches the screen, even for a moment.
     """
 
@@ -51,17 +48,11 @@ class _TokenRelay:
         if piece and self.first_at is None:
             self.first_at = time.perf_counter()
         self.text += piece
-        if self.on_token is None:
-            return
-        head = self.text.lstrip()
-        if REFUSAL_TOKEN.startswith(head[: len(REFUSAL_TOKEN)]) and len(head) <= len(REFUSAL_TOKEN) + 2:
-            return  # may still be the refusal token
-        if REFUSAL_TOKEN in head[: len(REFUSAL_TOKEN) + 2]:
-            return
-        self._release(final=False)
+        if self.on_token is not None:
+            self._release(final=False)
 
     def flush(self) -> None:
-        if self.on_token is not None and REFUSAL_TOKEN not in self.text:
+        if self.on_token is not None:
             self._release(final=True)
 
     def _emit(self, text: str) -> None:

@@ -25,3 +25,11 @@ def pg_url(pg_server):
     from articleqa.store import pg_server as server
 
     return server.create_database(pg_server, f"t{os.getpid()}_{next(_counter)}")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses the embedded PostgreSQL (``pg_url`` / ``pg_server``) is marked ``pg``, so that
+    ``make test-fast`` (``-m "not slow and not browser and not pg"``) leaves it out without a list to keep."""
+    for item in items:
+        if {"pg_url", "pg_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pg)

@@ -36,6 +36,10 @@ def test_questions_asking_for_figures_prefer_sentences_with_figures():
     assert asks_for_figure("How many risk-control models has JD Finance built?")
     assert asks_for_figure("京東金融的個人用戶數量超過多少?")
     assert not asks_for_figure("京東金融的CEO是誰?")
+    # the figure gate's narrower sense: a number or a year, not any date
+    assert asks_for_figure("京東白條是哪一年推出的?", number_only=True)
+    assert asks_for_figure("When was JD's Baitiao launched?")
+    assert not asks_for_figure("When was JD's Baitiao launched?", number_only=True)
     ranked = score_sentences("京東金融累計放款總額是多少?", seed_passages(), _settings().answer)
     assert "5000億" in ranked[0].text
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from articleqa.types import Article, Chunk, Passage
-from qa.grounding import check_answer, extract_claims, unsupported_claims
+from qa.grounding import extract_claims, unsupported_claims
 
 # Paragraphs of the seed article (jdfinance-2018, Traditional Chinese), as the cleaner leaves them.
 SEED_PARAGRAPHS = [
@@ -42,25 +42,16 @@ def seed_passages(groups=((0, 1), (2, 3), (4,), (5, 6))) -> list[Passage]:
     return out
 
 
-def test_invented_figures_are_caught_and_the_sentence_dropped():
+def test_invented_figures_are_caught():
     passages = seed_passages()
     bad = unsupported_claims("2019年營收為300億元[1]", passages)
     assert any("2019" in b for b in bad) and any("300" in b for b in bad)
-    result = check_answer("2019年營收為300億元[1]。", passages, "zh-Hant")
-    assert result.fallback
-    assert result.dropped and "300" in result.notes[0]
-    # one invented sentence among supported ones: only it goes
-    result = check_answer("京東金融在2017年實現單季盈利[1]。2019年營收為300億元[1]。", passages, "zh-Hant")
-    assert not result.fallback
-    assert "2017年實現單季盈利" in result.text and "300" not in result.text
-    assert len(result.dropped) == 1
+    assert unsupported_claims("京東金融在2017年實現單季盈利[1]。2019年營收為300億元[1]。", passages) == ["2019年", "300亿"]
 
 
-def test_supported_answers_pass_untouched():
+def test_supported_figures_pass():
     passages = seed_passages()
-    text = "京東金融在2017年實現單季盈利[1]。"
-    result = check_answer(text, passages, "zh-Hant")
-    assert result.text == text and not result.dropped and not result.fallback
+    assert unsupported_claims("京東金融在2017年實現單季盈利[1]。", passages) == []
     assert unsupported_claims("京东金融的个人用户数量超过3.6亿[2]。", passages) == []
 
 
@@ -121,22 +112,3 @@ def test_citation_markers_are_not_figures():
     assert unsupported_claims("京東金融的CEO是陳生強[4]。", p) == []
     assert unsupported_claims("陳生強[12]【3】[1, 2]", p) == []
     assert [c.kind for c in extract_claims("陳生強[3]")] == []
-
-
-def test_figures_must_be_in_the_cited_passage():
-    p = seed_passages()
-    # 2014年2月 is in passage 1, not 3: the citation moves to the passage that has it
-    result = check_answer("京東白條在2014年2月推出[3]。", p, "zh-Hant")
-    assert not result.dropped
-    assert "[1]" in result.text and "[3]" not in result.text
-    assert result.notes
-    # uncited: any given passage may support it
-    assert not check_answer("京東白條在2014年2月推出。", p, "zh-Hant").dropped
-
-
-def test_notes_follow_the_question_language():
-    p = seed_passages()
-    en = check_answer("Revenue in 2019 was 30 billion yuan [1].", p, "en")
-    assert en.fallback and en.notes[0].startswith("Dropped")
-    hans = check_answer("2019年营收为300亿元[1]。", p, "zh-Hans")
-    assert "删除" in hans.notes[0]

@@ -30,7 +30,3 @@ def test_text_is_held_from_the_first_figure_until_the_sentence_ends():
     assert "".join(relay_out) == "用戶超過"
     relay.feed("6億[1]。")
     assert "".join(relay_out) == "用戶超過3.6億[1]。"
-
-
-def test_refusal_token_never_streams():
-    assert "".join(_stream(["NOT", "_FOUND"])) == ""

@@ -354,8 +354,12 @@ def load_embedder(settings: Settings) -> Any:
 
 
 def _load_torch(settings: Settings, path: Path, plan) -> "SentenceTransformer":
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+    except ImportError as e:
+        raise ModelError(f"models.embed_backend = \"torch\" (or a CUDA GPU) needs the torch stack, which is not "
+                         f"installed ({e.name}): pip install 'articleqa[gpu]', or use \"onnx-int8\"") from None
 
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # a "Loading weights" bar on every start is noise

@@ -10,7 +10,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 # Subcommand modules, in the order `--help` lists them. A module that is missing is skipped.
-COMMANDS = ["models", "ingest", "clean", "ask", "chat", "serve", "keys", "eval", "feedback", "db", "transfer"]
+COMMANDS = ["models", "ingest", "clean", "ask", "chat", "serve", "keys", "eval", "feedback", "db", "transfer", "config"]
 
 
 def build_parser() -> argparse.ArgumentParser:
