@@ -367,7 +367,6 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTICLEQA_",
         env_nested_delimiter="__",
-        toml_file=os.environ.get("ARTICLEQA_CONFIG", "articleqa.toml"),
         extra="forbid",
     )
 
@@ -388,7 +387,7 @@ class Settings(BaseSettings):
         try:
             super().__init__(**values)
         except ValidationError as e:
-            raise SettingsError(_explain(e, values, self.model_config.get("toml_file"), _given_as)) from None
+            raise SettingsError(_explain(e, values, config_file(), _given_as)) from None
 
     @classmethod
     def settings_customise_sources(
@@ -399,7 +398,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
 
     @property
     def cache_dir(self) -> Path:
@@ -422,6 +421,12 @@ class Settings(BaseSettings):
 
 
 ENV_PREFIX = "ARTICLEQA_"
+
+
+def config_file() -> str:
+    """The settings file: ``ARTICLEQA_CONFIG`` as it is when settings are loaded (not when this module was
+    imported, so a test or an embedding app may set it later), else ``articleqa.toml`` in the working directory."""
+    return os.environ.get("ARTICLEQA_CONFIG") or "articleqa.toml"
 
 
 def _check_nested_env_names(cls: type[BaseSettings]) -> None:

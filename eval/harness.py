@@ -41,7 +41,8 @@ def select(
 
 
 def article_texts(assistant: Any) -> dict[str, str]:
-    """The index's article texts by id, read through the assistant's store (what chunk spans refer to)."""
+    """The article texts by id that the assistant searches (what chunk spans refer to), read through its store: the
+    articles its retriever's default filter lets through (``store.search_collections``), not the whole store."""
     store = getattr(assistant, "store", None) or getattr(assistant, "_store", None)
     if store is None:
         return {}
@@ -50,6 +51,9 @@ def article_texts(assistant: Any) -> dict[str, str]:
         listed = store.list_articles()
     except Exception:
         return {}
+    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
+    if scope is not None and hasattr(scope, "matches") and not scope.is_empty():
+        listed = [a for a in listed if not isinstance(a, dict) or scope.matches(a)]
     for a in listed:
         aid = a.get("id") if isinstance(a, dict) else getattr(a, "id", None)
         text = a.get("text") if isinstance(a, dict) else getattr(a, "text", None)
@@ -60,6 +64,59 @@ def article_texts(assistant: Any) -> dict[str, str]:
             text = art.text if art is not None else ""
         out[str(aid)] = text or ""
     return out
+
+
+class MissingArticles(ValueError):
+    """The questions' gold articles are not in the store that would be searched: a run would report misses it did
+    not measure, so it does not start."""
+
+
+def searched_scope(assistant: Any, n_articles: int, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a run searches: the store (a PostgreSQL URL without its password, or the index folder), its backend,
+    the collections searched and how many articles they hold; ``extra`` (e.g. the articles files) is added."""
+    settings = getattr(assistant, "settings", None)
+    out: dict[str, Any] = {}
+    if settings is not None and hasattr(settings, "store"):
+        from articleqa.store import store_location
+
+        out["store"] = store_location(settings)
+        out["backend"] = "postgresql" if settings.store.url.strip() else "faiss-sqlite"
+    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
+    out["collections"] = list(getattr(scope, "collections", ()) or ()) or "all"
+    out["n_articles"] = n_articles
+    out.update(extra or {})
+    return out
+
+
+def describe_scope(searched: Mapping[str, Any]) -> str:
+    """One line for reports and errors: "store X (backend), collections a, b: N articles from FILES"."""
+    cols = searched.get("collections", "all")
+    cols = "every collection" if cols == "all" else "collection " + ", ".join(cols)
+    text = f"{searched.get('store', 'the index')} ({searched.get('backend', 'store')}), {cols}: " \
+           f"{searched.get('n_articles', 0)} articles"
+    files = searched.get("articles_files")
+    return text + (f" from {', '.join(files)}" if files else "")
+
+
+def check_articles(questions: Sequence[dict], texts: Mapping[str, str], where: str) -> None:
+    """Raise `MissingArticles` when an answerable question that names its gold article (``article_id``) or
+    paragraph (``context``) finds neither among ``texts``, the articles the run would search."""
+    located = missing = 0
+    examples: list[str] = []
+    for rec in questions:
+        r = QuestionResult.from_record(rec)
+        if not (r.answerable and r.answers and r.gold_located):
+            continue
+        located += 1
+        if resolve_gold(r, texts)[0] is None:
+            missing += 1
+            if len(examples) < 3:
+                examples.append(r.article_id or r.id or r.question[:30])
+    if missing:
+        raise MissingArticles(
+            f"{missing} of {located} answerable questions have no gold article in {where} (e.g. "
+            f"{', '.join(map(str, examples))}): index the questions' articles there (eval --articles FILE) or "
+            "point --index / store.url / --collection at the store that holds them")
 
 
 def package_versions(names: Iterable[str]) -> dict[str, str]:
@@ -169,19 +226,27 @@ def evaluate(
     articles: Mapping[str, str] | None = None,
     out_dir: str | Path | None = None,
     notes: Sequence[str] = (),
+    searched: Mapping[str, Any] | None = None,
+    require_articles: bool = True,
 ) -> Report:
     """Ask (or retrieve for) each question and score the answers.
 
     questions: dicts in the shared JSONL format. mode: llm | extractive | retrieval (the assistant must already be
     set up for the answer mode asked; the CLI does that through settings.answer.mode). progress: None shows a tqdm
     bar when stderr is a terminal, True/False force it, a callable gets (done, total, result). articles: the
-    index's article texts by id (default: read through ``assistant.store``). out_dir: also write the report there.
+    index's article texts by id (default: read through ``assistant.store``, within its search scope). out_dir: also
+    write the report there. searched: facts about what is searched added to the report's ``searched`` (the CLI
+    adds the articles files). require_articles: raise `MissingArticles` before asking anything when an answerable
+    question's gold article is not among the searched articles (a run would report misses it never measured).
     """
     if mode not in MODES:
         raise ValueError(f"unknown eval mode {mode!r} (expected one of {', '.join(MODES)})")
     chosen = select(questions, limit=limit, sample=sample, seed=seed)
     metrics = metrics_for(mode)
     texts = dict(articles) if articles is not None else article_texts(assistant)
+    scope = searched_scope(assistant, len(texts), searched)
+    if require_articles:
+        check_articles(chosen, texts, describe_scope(scope))
     if settings is None:
         settings = getattr(assistant, "settings", None)
     update, close = _make_progress(progress, len(chosen), " ".join(x for x in ("eval", dataset, mode) if x))
@@ -198,7 +263,7 @@ def evaluate(
     finally:
         close()
     elapsed = time.perf_counter() - t0
-    run_notes = list(notes)
+    run_notes = [f"searched {describe_scope(scope)}", *notes]
     missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
     unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
     if unlocated:
@@ -225,6 +290,7 @@ def evaluate(
         settings=settings_snapshot(settings),
         models=model_snapshot(settings, assistant),
         notes=run_notes,
+        searched=scope,
     )
     if out_dir is not None:
         report.write(out_dir)

@@ -1,15 +1,19 @@
 """Build (once) the index an eval run needs from its articles file(s).
 
-The index lives in ``settings.cache_dir/eval-index/<key>``, where the key is the sha256 of the articles files'
-bytes, the embedder and the chunking settings: a rerun with the same inputs reuses it and embeds nothing.
+Local store (no ``store.url``): the index lives in ``settings.cache_dir/eval-index/<key>``, where the key is the
+sha256 of the articles files' bytes, the embedder and the chunking settings: a rerun with the same inputs reuses it
+and embeds nothing. PostgreSQL (``store.url`` set): the articles are ingested into that database, in their own
+collection ``eval-<key>``, and the run searches only that collection (`prepare_eval_store`), so the questions are
+searched where their articles are.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from articleqa.models.files import sha256_file
 
@@ -30,13 +34,77 @@ def index_dir_for(article_paths: Sequence[Path], settings) -> Path:
     return settings.cache_dir / "eval-index" / index_key(article_paths, settings)[:32]
 
 
-def ensure_index(article_paths: Sequence[str | Path], settings, log=None) -> Path:
-    """The index for these articles, ingesting them first unless a finished index with the same key exists."""
-    log = log or sys.stderr
+class EvalIndexError(RuntimeError):
+    """Some articles file could not be ingested: the run would search an index missing its articles."""
+
+
+@dataclass
+class EvalStore:
+    """Where an eval run's articles are and how to open them: ``Assistant.open(index_dir, settings)``."""
+
+    index_dir: Path
+    settings: Any  # the run's settings, searching only the articles' collection on PostgreSQL
+    searched: dict[str, Any] = field(default_factory=dict)  # for the report: the articles files
+
+
+def _existing(article_paths: Sequence[str | Path]) -> list[Path]:
     paths = [Path(p) for p in article_paths]
     for p in paths:
         if not p.exists():
             raise ValueError(f"{p}: no such articles file")
+    return paths
+
+
+def prepare_eval_store(article_paths: Sequence[str | Path], settings, log=None) -> EvalStore:
+    """The store holding these articles for an eval run, on the backend the settings name (see the module doc)."""
+    paths = _existing(article_paths)
+    searched = {"articles_files": [str(p) for p in paths]}
+    if not settings.store.url.strip():
+        target = ensure_index(paths, settings, log)
+        return EvalStore(target, settings.with_overrides({"store.search_collections": []}), searched)
+    collection = "eval-" + index_key(paths, settings)[:12]
+    _ingest_into_database(paths, settings, collection, log or sys.stderr)
+    return EvalStore(Path(settings.index_dir),
+                     settings.with_overrides({"store.search_collections": [collection]}), searched)
+
+
+def _ingest_into_database(paths: list[Path], settings, collection: str, log) -> None:
+    """Ingest the articles files into ``collection`` of the database of ``store.url`` (creating the schema on
+    first use, as `articleqa ingest` does); unchanged files already there are not embedded again. A file already
+    ingested into another collection is refused: moving it would change the user's collections."""
+    from articleqa.store import open_store, store_location
+    from ingest.loaders import expand_paths
+    from ingest.pipeline import ingest_paths
+
+    where = store_location(settings)
+    with open_store(settings.index_dir, settings, create=True) as store:
+        for f in expand_paths(paths):
+            src = store.get_source(str(f.resolve()))
+            arts = [store.get_article(a) for a in (src or {}).get("article_ids", [])]
+            other = sorted({a.collection for a in arts if a is not None and a.collection != collection})
+            if other:
+                raise ValueError(f"{f}: already in collection {other[0]!r} of {where}; evaluate it there with "
+                                 f"`--collection {other[0]}` instead of --articles")
+    print(f"eval: indexing {', '.join(map(str, paths))} into {where}, collection {collection}", file=log)
+    report = ingest_paths([str(p) for p in paths], settings.index_dir, settings, collection=collection)
+    _raise_failed(report)
+    print(f"eval: {report.summary()}", file=log)
+
+
+def _raise_failed(report) -> None:
+    failed = list(getattr(report, "failed", []) or [])
+    if failed:
+        msgs = "; ".join(f"{m}" for _, m in failed[:5])
+        raise EvalIndexError(f"ingest failed for {len(failed)} file(s): {msgs}")
+
+
+def ensure_index(article_paths: Sequence[str | Path], settings, log=None) -> Path:
+    """The local index for these articles in the cache (never a PostgreSQL store: ``store.url`` is ignored here;
+    `prepare_eval_store` is the backend-aware entry), ingesting them first unless a finished index with the same
+    key exists."""
+    log = log or sys.stderr
+    paths = _existing(article_paths)
+    settings = settings.with_overrides({"store.url": ""})
     target = index_dir_for(paths, settings)
     marker = target / MARKER
     if marker.exists():
@@ -47,10 +115,7 @@ def ensure_index(article_paths: Sequence[str | Path], settings, log=None) -> Pat
     print(f"eval: building the index {target} from {', '.join(map(str, paths))}", file=log)
     target.mkdir(parents=True, exist_ok=True)
     report = ingest_paths([str(p) for p in paths], target, settings)
-    failed = list(getattr(report, "failed", []) or [])
-    if failed:
-        msgs = "; ".join(f"{p}: {m}" for p, m in failed[:5])
-        raise RuntimeError(f"ingest failed for {len(failed)} file(s): {msgs}")
+    _raise_failed(report)
     summary = report.summary() if hasattr(report, "summary") else str(report)
     print(f"eval: {summary}", file=log)
     marker.write_text(

@@ -42,6 +42,8 @@ class Report:
     by_lang: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # what the run searched: store, backend, collections, n_articles, articles_files (eval.harness.searched_scope)
+    searched: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
 
     # ------------------------------------------------------------------ building
@@ -61,6 +63,7 @@ class Report:
         models: dict[str, Any] | None = None,
         notes: Sequence[str] = (),
         seed: int = 0,
+        searched: dict[str, Any] | None = None,
     ) -> "Report":
         overall, by_lang = aggregate_all(list(metrics), list(results), seed=seed)
         rows = [row_from_result(r) for r in results]
@@ -78,6 +81,7 @@ class Report:
             by_lang=by_lang,
             rows=rows,
             notes=list(notes),
+            searched=dict(searched or {}),
         )
 
     # ------------------------------------------------------------------ (de)serialising

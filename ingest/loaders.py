@@ -28,9 +28,8 @@ from articleqa.types import Article
 from ingest.clean_document import clean_document
 from ingest.decode import DecodeProblem, decode_bytes
 from ingest.errors import IngestError
+from ingest.formats import KINDS, SUPPORTED_EXTENSIONS  # noqa: F401 - re-exported: the loaders' own list
 
-KINDS = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".jsonl": "jsonl"}
-SUPPORTED_EXTENSIONS = tuple(sorted(KINDS))
 ID_CHARS = 16
 _GLOB_CHARS = set("*?[")
 

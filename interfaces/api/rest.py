@@ -11,13 +11,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from ingest.formats import SUPPORTED_EXTENSIONS as UPLOAD_SUFFIXES  # the loaders' own list
 from interfaces.api.errors import ApiError
 from interfaces.api.jobs import upload_folder
 from interfaces.api.schemas import ArticlesIn, AskRequest, SearchRequest
 from interfaces.api.service import ApiService
 from interfaces.library import ingest_into
 
-UPLOAD_SUFFIXES = (".txt", ".html", ".htm", ".md", ".jsonl")
 _SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 UPLOAD_DOC = {"requestBody": {"content": {

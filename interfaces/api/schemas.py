@@ -37,11 +37,24 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=50)
 
 
+class SearchFilters(BaseModel):
+    """Which articles a search may return (`articleqa.store.SearchFilter`); empty fields do not restrict."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    collections: list[str] = Field(default_factory=list, description="store collections (any of them)")
+    sources: list[str] = Field(default_factory=list, description="the article's source (any of them)")
+    date_from: str | None = Field(None, description="YYYY-MM-DD, inclusive; undated articles never match")
+    date_to: str | None = Field(None, description="YYYY-MM-DD, inclusive")
+    article_ids: list[str] = Field(default_factory=list, description="only these articles")
+
+
 class SearchRequest(BaseModel):
     query: str = Field(min_length=1, max_length=4000)
     k: int | None = Field(None, ge=1, le=100)
     collection: str | None = None
-    filters: dict[str, Any] | None = Field(None, description="store filters, where the store supports them")
+    filters: SearchFilters | None = Field(None, description="applied inside the search; replaces the default "
+                                                            "collections (store.search_collections)")
 
 
 class ArticleIn(BaseModel):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -101,18 +100,28 @@ class ApiService:
         with ticket:
             yield from assistant.stream(question, history=history, mode=mode, k=k)
 
-    def search(self, collection: str | None, query: str, k: int | None, filters: dict | None) -> list[Passage]:
-        retriever = self.assistant(collection).retriever
-        if filters:
-            if "filters" not in inspect.signature(retriever.search).parameters:
-                raise ApiError(400, "filters: this store does not support search filters")
-            return retriever.search(query, k or self.settings.retrieval.top_k, filters=filters)
-        return retriever.search(query, k or self.settings.retrieval.top_k)
+    def search(self, collection: str | None, query: str, k: int | None, filters=None) -> list[Passage]:
+        """Passages for ``query``; ``filters`` (the request's `SearchFilters`) replaces the default scope."""
+        assistant = self.assistant(collection)
+        return assistant.retrieve(query, k or self.settings.retrieval.top_k, search_filter(filters))
 
     def close(self) -> None:
         self.jobs.close()
         for name in self._owned:
             self._assistants[name].close()
+
+
+def search_filter(filters):
+    """The store's `SearchFilter` for a request's `SearchFilters` (None: none given); a bad date is a 400."""
+    if filters is None:
+        return None
+    from articleqa.store.filters import SearchFilter
+
+    try:
+        made = SearchFilter.make(**filters.model_dump())
+    except ValueError as e:
+        raise ApiError(400, f"filters.{e}") from e
+    return None if made.is_empty() else made
 
 
 def _busy_to_503(call):

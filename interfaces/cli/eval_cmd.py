@@ -58,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
     from eval.compare import gate, parse_threshold
     from eval.report import Report
     from eval.datasets import dataset_name, load_questions
-    from eval.harness import evaluate, select
+    from eval.harness import select
+    from articleqa.store.base import StoreError
+    from eval.index import EvalIndexError
+    from ingest.errors import IngestError
+    from ingest.pipeline import IndexMismatch
 
     try:
         for spec in args.fail_under:
@@ -68,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.articles and args.index_dir:
-        print("error: give --articles or --index, not both", file=sys.stderr)
+    if args.articles and (args.index_dir or args.collections):
+        print("error: give --articles (its articles are the ones searched) or --index/--collection, not both",
+              file=sys.stderr)
         return 2
 
     settings = settings_from_args(args)
@@ -91,39 +96,13 @@ def run(args: argparse.Namespace) -> int:
         chosen = chosen + extra
         notes.append(f"{len(extra)} unanswerable questions mixed in from {args.unanswerable_from}")
 
-    if args.articles:
-        from eval.index import ensure_index
-
-        try:
-            index_dir = ensure_index(args.articles, settings)
-        except (ValueError, RuntimeError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-    else:
-        index_dir = Path(settings.index_dir)
-        if check_store(settings):
-            print(f"error: {index_dir}: no index there (give --articles FILE or --index DIR)", file=sys.stderr)
-            return 2
-
-    from qa.assistant import Assistant
-
     dataset = dataset_name(args.questions)
     out_dir = Path(args.out) if args.out else Path("eval") / "reports" / f"{dataset}-{args.mode}"
-    assistant = Assistant.open(index_dir, settings)
     try:
-        report = evaluate(
-            chosen,
-            assistant,
-            mode=args.mode,
-            progress=False if args.no_progress else None,
-            dataset=dataset,
-            settings=settings,
-            notes=notes,
-        )
-    finally:
-        close = getattr(assistant, "close", None)
-        if callable(close):
-            close()
+        report = _run(args, settings, chosen, dataset, notes)
+    except (ValueError, StoreError, IndexMismatch, IngestError, EvalIndexError) as e:  # MissingArticles: a ValueError
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
     paths = report.write(out_dir)
     print(summary_table(report))
     if report.partial:
@@ -133,11 +112,35 @@ def run(args: argparse.Namespace) -> int:
     return 130 if report.partial and status == 0 else status
 
 
+def _run(args: argparse.Namespace, settings, chosen: list[dict], dataset: str, notes: list[str]):
+    """Open the store the run searches (indexing --articles first) and evaluate; errors are one-line exceptions."""
+    from eval.harness import evaluate
+    from eval.index import prepare_eval_store
+    from qa.assistant import Assistant
+
+    searched: dict = {}
+    if args.articles:
+        prepared = prepare_eval_store(args.articles, settings)
+        index_dir, settings, searched = prepared.index_dir, prepared.settings, prepared.searched
+    else:
+        index_dir = Path(settings.index_dir)
+        if check_store(settings):
+            raise ValueError(f"{index_dir}: no index there (give --articles FILE or --index DIR)")
+    assistant = Assistant.open(index_dir, settings)
+    try:
+        return evaluate(chosen, assistant, mode=args.mode, progress=False if args.no_progress else None,
+                        dataset=dataset, settings=settings, notes=notes, searched=searched)
+    finally:
+        assistant.close()
+
+
 def summary_table(report) -> str:
     from eval.report import fmt_ci, fmt_value
 
-    lines = [f"{report.title()}: {report.n_questions} questions", "", "| metric | value | 95% CI | n |",
-             "|---|---:|---:|---:|"]
+    from eval.harness import describe_scope
+
+    lines = [f"{report.title()}: {report.n_questions} questions", f"searched {describe_scope(report.searched)}", "",
+             "| metric | value | 95% CI | n |", "|---|---:|---:|---:|"]
     for name, m in report.metrics.items():
         lines.append(f"| {name} | {fmt_value(m.get('value'), m.get('unit', ''), m.get('fraction', True))} | "
                      f"{fmt_ci(m)} | {m.get('n', 0)} |")

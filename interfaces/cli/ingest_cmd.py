@@ -8,13 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ingest.formats import SUPPORTED_EXTENSIONS
 from interfaces.cli.options import add_index_option, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "ingest",
-        help="add articles (txt, md, html, json, jsonl; files or directories) to the index",
+        help=f"add articles ({', '.join(e.lstrip('.') for e in SUPPORTED_EXTENSIONS)}; files or directories) to "
+             "the index",
         description="Add articles to the index. Unchanged files are skipped; changed files replace their articles.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to ingest")
@@ -49,16 +51,10 @@ class _LineProgress:
             print(event.text, file=sys.stderr, flush=True)
 
 
-def _build_keyword_index(store) -> None:
-    """Save the keyword index with the commit, so that the first question does not build it."""
-    from qa.retrieval.keyword_index import KeywordIndex
-
-    KeywordIndex(store).refresh()
-
-
 def run(args: argparse.Namespace) -> int:
     from articleqa.store.base import StoreError
     from ingest.pipeline import IndexMismatch, ingest_paths
+    from interfaces.library import build_keyword_index
 
     settings = settings_from_args(args)
     # On a terminal the embedding step draws a tqdm bar; otherwise (logs, pipes) progress is a line now and then.
@@ -66,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = ingest_paths(args.paths, settings.index_dir, settings, progress=progress, prune=args.prune,
                               rebuild=args.rebuild, collection=args.collection, workers=args.workers,
-                              on_commit=_build_keyword_index)
+                              on_commit=build_keyword_index)
     except (IndexMismatch, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -5,7 +5,9 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-SAMPLE_SUFFIXES = (".txt", ".html", ".jsonl")  # not .md: samples/README.md is documentation, not an article
+from ingest.formats import is_supported
+
+DOCS = {"readme.md"}  # samples/README.md is documentation (licences), not an article
 
 
 def samples_dir() -> Path:
@@ -16,7 +18,8 @@ def sample_paths(folder: Path | None = None) -> list[Path]:
     folder = folder or samples_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SAMPLE_SUFFIXES)
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and is_supported(p.name) and p.name.lower() not in DOCS)
 
 
 def console_progress(event) -> None:

@@ -20,13 +20,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from articleqa.settings import DEFAULT_GENERATOR, Settings  # noqa: E402
 from articleqa.store.filters import DEFAULT_COLLECTION, SearchFilter  # noqa: E402
 from articleqa.types import Answer  # noqa: E402
+from ingest.formats import SUPPORTED_EXTENSIONS as UPLOAD_SUFFIXES  # noqa: E402 - the loaders' own list
 from interfaces.library import ingest_into  # noqa: E402
 from interfaces.webui import render  # noqa: E402
 from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
 
 log = logging.getLogger(__name__)
-
-UPLOAD_SUFFIXES = (".txt", ".html", ".htm", ".md", ".jsonl")
 
 EXAMPLES = [
     "京東金融在哪一年實現單季盈利?",
