@@ -286,11 +286,27 @@ class ReaderSettings(Section):
 
     passages: int = Field(3, ge=1, le=10, description="How many of the context passages the reader reads.")
     max_answer_tokens: int = Field(30, ge=1, le=128, description="Longest span the reader may answer (tokens).")
-    top_spans: int = Field(3, ge=1, le=10, description="Candidate spans kept per passage.")
+    top_spans: int = Field(10, ge=1, le=30, description="Candidate spans kept per passage (the sentence match re-ranks them).")
+    sentence_weight: float = Field(
+        8.0, ge=0.0, le=50.0,
+        description="Added to a candidate's score (logits) per unit of its sentence's word overlap with the question "
+                    "(0..1): the reader alone often takes a figure from the sentence next to the one the question "
+                    "is about (2013年 for 「京東白條是什麼時候推出的?」, whose sentence says 2014年2月). 0 = the "
+                    "reader's own order. On the 124 DRCD tuning questions (extractive, end to end), F1 / contains: "
+                    "0 -> 0.579 / 0.548, 3 -> 0.634 / 0.589, 5 -> 0.625 / 0.581, 8 -> 0.627 / 0.589; 3 and 8 are "
+                    "one question apart, and 8 also answers the seed article's dev questions (3 does not).")
     min_margin: float = Field(
-        0.0, ge=-30.0, le=30.0,
-        description="Refuse when the reader's best span scores less than this above its no-answer score (start + "
-                    "end logits). Calibrated on tuning questions (docs/decisions/span-reader.md).")
+        1.0, ge=-30.0, le=30.0,
+        description="Refuse a Chinese question when the reader's best span scores less than this above its "
+                    "no-answer score (start + end logits). Chosen on the tuning half of drcd-nearmiss (end to end, "
+                    "extractive): 1.0 refused 0.826 of the unanswerable and 0.078 of the answerable questions "
+                    "(0 refused 0.785 / 0.059; 2 refused 0.868 / 0.085). docs/decisions/span-reader.md.")
+    min_margin_en: float = Field(
+        -2.0, ge=-30.0, le=30.0,
+        description="The same for a question in English (or another language without CJK). The margin hardly "
+                    "separates SQuAD 2.0's answerable from its unanswerable questions (squad2 articles 1-4, gold "
+                    "paragraph given: at 0 it refused 0.091 of the answerable and 0.119 of the unanswerable), so "
+                    "it is set where it refuses almost nothing (-2: 0.034 / 0.030). docs/decisions/span-reader.md.")
     llm_defer_margin: float = Field(
         0.0, ge=-30.0, le=100.0,
         description="llm mode: when the reader's margin is at least this and its span is in the question's script "

@@ -60,7 +60,7 @@ class ChainContext:
         if self.reader is None:
             from qa.readers.span import SpanReader
 
-            self.reader = SpanReader(self.settings)
+            self.reader = SpanReader(self.settings, self.embedder)
         return self.reader
 
 

@@ -49,10 +49,12 @@ class RefusalPolicy:
         return None
 
     def after_reading(self, reading, lang: str) -> str | None:
-        """The reader's best span scores less than ``reader.min_margin`` above its no-answer score."""
+        """The reader's best span scores less than ``reader.min_margin`` (``min_margin_en`` for a question without
+        Chinese) above its no-answer score."""
         if reading is None or reading.answer_margin is None:
             return None
-        threshold = self.settings.reader.min_margin
+        r = self.settings.reader
+        threshold = r.min_margin if lang.startswith("zh") else r.min_margin_en
         if reading.best is None or reading.answer_margin < threshold:
             margin = reading.answer_margin if reading.answer_margin > -1e9 else -99.0
             return message("note_reader_no_answer", lang, margin=margin, threshold=threshold)
