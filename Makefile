@@ -19,9 +19,9 @@ browser:
 test: setup browser
 	$(PY) -m pytest -q -ra
 
-# The development tier: no local LLM, no browser, no PostgreSQL (under 2 minutes); CI runs `make test`.
+# The development tier: no local LLM, no browser, no PostgreSQL, nothing heavy (under 2 minutes); CI runs `make test`.
 test-fast: setup
-	$(PY) -m pytest -q -ra -m "not slow and not browser and not pg"
+	$(PY) -m pytest -q -ra -m "not slow and not browser and not pg and not heavy"
 
 # Regenerate the pages written from the code and the reports (tests fail when they are stale).
 docs: setup

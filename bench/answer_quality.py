@@ -1,9 +1,9 @@
-"""Answer quality on a held-out sample: the figures of the README's "Answer quality" section (a benchmark).
+"""Answer quality on a held-out sample: the figures of docs/results.md (a benchmark).
 
     python -m bench.answer_quality drcd --mode llm --n 40 --out docs/eval-reports/answers-drcd-llm
 
-The questions any earlier choice was tuned on are left out before sampling: the README's first llm sample
-(``select(drcd, sample=100, seed=0)``, which picked ``answer.quote_over_model_refusal``) and the reader probe's
+The questions any earlier choice was tuned on are left out before sampling: the first llm sample
+(docs/decisions/answers-before-round-3.md: ``select(drcd, sample=100, seed=0)``, which picked ``answer.quote_over_model_refusal``) and the reader probe's
 samples (``random.Random(3)``: 30 DRCD then 20 SQuAD questions, which chose the short-answer design). Near-miss
 sets use their reporting split (bench/answerability.py): all of cmrc2018-nearmiss, squad2's articles 5-9.
 Then ``--n`` questions are drawn with ``--seed`` (default 1). Writes report.json/.md/.html into ``--out``.
@@ -48,7 +48,7 @@ def _lines(path: Path) -> list[dict]:
 
 
 def tuning_questions() -> tuple[list[dict], list[dict]]:
-    """(DRCD, SQuAD) dev questions earlier choices were tuned on: the README's first llm sample
+    """(DRCD, SQuAD) dev questions earlier choices were tuned on: the first llm sample
     (``select(drcd, 100, seed 0)``) and the reader probe's (``random.Random(3)``: 30 DRCD, then 20 SQuAD); the
     DRCD list holds each question once (124)."""
     from eval.harness import select

@@ -2,7 +2,7 @@
 
     python -m bench.answerability --out docs/eval-reports/answerability.json
 
-Splits (written down here and in the README's "Answer quality"):
+Splits (written down here and in docs/evaluation.md):
 - tuning: `drcd-nearmiss/dev` (all questions) and `squad2/dev` questions about its first 4 articles (file order);
 - reporting: `cmrc2018-nearmiss/dev` (all) and `squad2/dev` questions about its other 5 articles.
 

@@ -113,14 +113,6 @@ def not_found(lang: str) -> str:
     return message("not_found", lang)
 
 
-def language_name(lang: str) -> str:
-    """How the prompt names the answer language."""
-    return {
-        "zh-Hant": "Traditional Chinese (繁體中文)",
-        "zh-Hans": "Simplified Chinese (简体中文)",
-    }.get(lang, "English")
-
-
 def to_answer_script(text: str, lang: str, source: str | None = None) -> str:
     """Chinese characters in ``text`` converted to the question's script (zh-Hant or zh-Hans).
 

@@ -27,9 +27,42 @@ def pg_url(pg_server):
     return server.create_database(pg_server, f"t{os.getpid()}_{next(_counter)}")
 
 
+
+# Tests that load the local LLM without a `slow` mark of their own (their module fixtures do).
+_LLM = (
+    "tests/test_no_answer_probe.py::",
+    "tests/test_prefix_state.py::",
+    "tests/test_reader_prefill.py::test_the_cached_prompt_head_is_reused",
+    "tests/test_reader_prefill.py::test_the_answer_is_announced_whole_before_its_source",
+)
+# Tests that each take over about 10 CPU seconds: fuzzing, 100k-chunk stores, the torch embedder, killed ingests,
+# CLI processes started cold. `make test` runs them; `make test-fast` leaves them out.
+_HEAVY = (
+    "tests/test_clean_fuzz.py::",
+    "tests/test_embedder.py::",
+    "tests/test_embedder_onnx.py::test_graph_is_built_fast_cached_and_checked",
+    "tests/test_embedder_onnx.py::test_tokens_match_sentence_transformers",
+    "tests/test_embedder_onnx.py::test_fp32_gives_torch_vectors",
+    "tests/test_embedder_onnx.py::test_int8_is_close_and_ranks_the_same",
+    "tests/test_embedder_onnx.py::test_onnx_backend_never_imports_torch",
+    "tests/test_ingest_kill.py::",
+    "tests/test_no_torch.py::",
+    "tests/test_store_filter_scale.py::",
+    "tests/test_tiktoken_offline.py::",
+    "tests/test_api_clients.py::test_keys_required_beyond_loopback",
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """A test that uses the embedded PostgreSQL (``pg_url`` / ``pg_server``) is marked ``pg``, so that
-    ``make test-fast`` (``-m "not slow and not browser and not pg"``) leaves it out without a list to keep."""
+    """Marks for `make test-fast` (``-m "not slow and not browser and not pg and not heavy"``), kept here in one
+    place: ``pg`` on every test that uses the embedded PostgreSQL (the ``pg_url`` / ``pg_server`` fixtures, or a
+    ``postgres`` backend parameter), ``slow`` on the tests in ``_LLM``, ``heavy`` on those in ``_HEAVY``."""
     for item in items:
-        if {"pg_url", "pg_server"} & set(getattr(item, "fixturenames", ())):
+        callspec = getattr(item, "callspec", None)
+        if {"pg_url", "pg_server"} & set(getattr(item, "fixturenames", ())) or \
+                (callspec is not None and "postgres" in callspec.params.values()):
             item.add_marker(pytest.mark.pg)
+        if item.nodeid.startswith(_LLM):
+            item.add_marker(pytest.mark.slow)
+        if item.nodeid.startswith(_HEAVY):
+            item.add_marker(pytest.mark.heavy)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -48,16 +46,23 @@ def test_effective_settings_name_their_source(in_tmp, monkeypatch):
     assert len(rows) == len(field_docs())
 
 
-def test_config_command_prints_values_and_sources(in_tmp):
+def test_config_command_prints_values_and_sources(in_tmp, monkeypatch, capsys):
+    from interfaces.cli import main
+
     (in_tmp / "articleqa.toml").write_text("[retrieval]\ntop_k = 7\n", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ARTICLEQA_ANSWER__MODE": "extractive"}
-    run = subprocess.run([sys.executable, "-m", "interfaces.cli", "config", "--json"], capture_output=True,
-                         text=True, timeout=120, env=env)
-    assert run.returncode == 0, run.stderr
-    rows = {r["key"]: r for r in map(json.loads, run.stdout.splitlines())}
+    monkeypatch.setenv("ARTICLEQA_ANSWER__MODE", "extractive")
+    assert main(["config", "--json"]) == 0
+    rows = {r["key"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert rows["retrieval.top_k"] == {"key": "retrieval.top_k", "value": 7, "source": "articleqa.toml"}
     assert rows["answer.mode"]["source"] == "environment ARTICLEQA_ANSWER__MODE"
     assert rows["store.url"] == {"key": "store.url", "value": "", "source": "default"}
-    text = subprocess.run([sys.executable, "-m", "interfaces.cli", "config"], capture_output=True, text=True,
-                          timeout=120, env=env)
-    assert text.returncode == 0 and "retrieval.top_k" in text.stdout and "(articleqa.toml)" in text.stdout
+    assert main(["config", "--index", "elsewhere"]) == 0
+    text = capsys.readouterr().out
+    assert "(articleqa.toml)" in text and "command line" in text and '"elsewhere"' in text
+
+
+def test_reference_is_printed_by_the_cli(capsys):
+    from interfaces.cli import main
+
+    assert main(["config", "--reference"]) == 0
+    assert capsys.readouterr().out == reference_markdown()

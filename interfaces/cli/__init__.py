@@ -36,11 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from articleqa.models.files import ModelError
     from articleqa.settings import SettingsError
 
     try:
         return int(args.func(args) or 0)
-    except SettingsError as e:
+    except (SettingsError, ModelError) as e:  # a bad setting, a model that cannot be loaded: one line, no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

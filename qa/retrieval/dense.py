@@ -19,7 +19,3 @@ def dense_search(store, query_vector: np.ndarray, n: int, filters=None) -> list[
     hits = store.search(query_vector, n, filters) if filters is not None and not filters.is_empty() \
         else store.search(query_vector, n)
     return [(cid, float(score)) for cid, score in hits]
-
-
-def dense_search_text(store, embedder, query: str, n: int) -> list[tuple[str, float]]:
-    return dense_search(store, embed_query(embedder, query), n)

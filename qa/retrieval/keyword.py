@@ -23,7 +23,7 @@ threads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -199,7 +199,3 @@ def opts_tokens(opts: CorpusOptions, chunk: Chunk, titles: dict[str, str]) -> li
     """The body-field tokens of ``chunk`` under ``opts`` (the title joins them only in "concat" mode)."""
     title = titles.get(chunk.article_id, "") if opts.title_mode == "concat" else ""
     return tokenize(document_text(chunk, title), opts.stopwords, opts.stemming)
-
-
-def build_corpus(chunks: Iterable[Chunk], titles: dict[str, str] | None = None) -> BM25Corpus:
-    return BM25Corpus(list(chunks), titles)
