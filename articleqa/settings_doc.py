@@ -94,7 +94,7 @@ def reference_markdown() -> str:
         "`ARTICLEQA_RETRIEVAL__TOP_K=8`) > `articleqa.toml` in the working directory (or the file named by",
         "`ARTICLEQA_CONFIG`) > the defaults below. An unknown key is an error naming the key and where it was set;",
         "a value outside its bounds is an error too. `articleqa config` prints the effective values and where each",
-        "came from.",
+        "came from. A description that gives no measurement means the default was not tuned.",
         "",
         "```toml",
         "# articleqa.toml",

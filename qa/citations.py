@@ -3,13 +3,12 @@ build the `Citation` of a passage sentence with its character span in the articl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from articleqa.types import Citation, Passage
 
 # [1] [1, 2] [1][2] 【1】 ［1］ (full-width brackets too); numbers of one or two digits.
 MARKER_RE = re.compile(r"\s*[\[【［]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】］]")
-_SPLIT_NUMS = re.compile(r"\d+")
 # Sentence ends: Chinese and ASCII terminators, an English period followed by space or the end, line breaks.
 _TERMINATOR = re.compile(r"[。！？!?；;]+|\.(?=\s|$)|\n+")
 _CLOSERS = "」』”’\"')）]】"
@@ -20,17 +19,6 @@ class Sentence:
     start: int
     end: int
     text: str
-    cites: list[int] = field(default_factory=list)
-
-
-def marker_numbers(text: str) -> list[int]:
-    """Every cited passage number, in order of first appearance."""
-    seen: list[int] = []
-    for m in MARKER_RE.finditer(text):
-        for n in _SPLIT_NUMS.findall(m.group(1)):
-            if int(n) not in seen:
-                seen.append(int(n))
-    return seen
 
 
 def strip_markers(text: str) -> str:
@@ -60,7 +48,7 @@ def split_sentences(text: str) -> list[Sentence]:
             e -= 1
         if e > s:
             seg = text[s:e]
-            spans.append(Sentence(s, e, seg, marker_numbers(seg)))
+            spans.append(Sentence(s, e, seg))
         pos = max(end, pos + 1)
     return spans
 

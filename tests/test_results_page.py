@@ -37,3 +37,15 @@ def test_readme_figures_are_the_results_pages():
     assert len(figures) > 20
     missing = [f for f in figures if f not in page]
     assert not missing, f"README figures not on docs/results.md: {missing}"
+
+
+def test_links_between_pages_resolve():
+    import re
+
+    pages = [REPO / "README.md", *(p for p in (REPO / "docs").rglob("*.md") if "eval-reports" not in p.parts)]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if not target.startswith(("http://", "https://")) and not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(REPO)} -> {target}")
+    assert not broken, broken
