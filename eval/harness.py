@@ -212,6 +212,25 @@ def run_one(assistant: Any, rec: dict, mode: str, articles: Mapping[str, str]) -
     return r
 
 
+def result_notes(results: Sequence[QuestionResult]) -> list[str]:
+    """Notes on what the scores below could not see: questions without a located gold article, and errors."""
+    out: list[str] = []
+    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
+    unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
+    if unlocated:
+        out.append(f"{unlocated} questions name no gold article or paragraph: for them a retrieval hit is a "
+                   "retrieved passage holding a gold answer, and a citation is correct when its quote holds one")
+    if missing:
+        out.append(f"{missing} answerable questions have no gold article in the index (scored as misses)")
+    nospan = sum(1 for r in results if r.gold_article_id is not None and r.context and r.gold_span is None)
+    if nospan:
+        out.append(f"{nospan} gold contexts not found verbatim in the indexed text (matched by text overlap)")
+    errors = sum(1 for r in results if r.error)
+    if errors:
+        out.append(f"{errors} questions raised an error (scored as failures; see rows[].error)")
+    return out
+
+
 def evaluate(
     questions: Sequence[dict],
     assistant: Any,
@@ -263,20 +282,7 @@ def evaluate(
     finally:
         close()
     elapsed = time.perf_counter() - t0
-    run_notes = [f"searched {describe_scope(scope)}", *notes]
-    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
-    unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
-    if unlocated:
-        run_notes.append(f"{unlocated} questions name no gold article or paragraph: for them a retrieval hit is a "
-                         "retrieved passage holding a gold answer, and a citation is correct when its quote holds one")
-    if missing:
-        run_notes.append(f"{missing} answerable questions have no gold article in the index (scored as misses)")
-    nospan = sum(1 for r in results if r.gold_article_id is not None and r.context and r.gold_span is None)
-    if nospan:
-        run_notes.append(f"{nospan} gold contexts not found verbatim in the indexed text (matched by text overlap)")
-    errors = sum(1 for r in results if r.error)
-    if errors:
-        run_notes.append(f"{errors} questions raised an error (scored as failures; see rows[].error)")
+    run_notes = [f"searched {describe_scope(scope)}", *notes, *result_notes(results)]
     if sample is not None or limit is not None:
         run_notes.append(f"subset: sample={sample} seed={seed} limit={limit} of {len(questions)} questions")
     report = Report.from_results(

@@ -253,7 +253,7 @@ def test_serve_and_db_server_commands(ctx, tmp_path):
     try:
         from interfaces.api.testing import wait_ready
 
-        wait_ready(f"http://127.0.0.1:{ctx.values['port']}/api/health", proc=proc)
+        wait_ready(f"http://127.0.0.1:{ctx.values['port']}/api/health", timeout=600, proc=proc)
         assert httpx.get(f"http://127.0.0.1:{ctx.values['port']}/api/health").json()["status"] == "ok"
     finally:
         proc.send_signal(signal.SIGINT)
