@@ -150,7 +150,7 @@ def _runnable(command: str, rest: list[str]) -> bool:
     if command in NOT_RUN or any(c in w for w in rest for c in "[]|") or "..." in " ".join(rest):
         return False
     values = [w for w in rest if not w.startswith("-")]
-    return not any(re.fullmatch(r"[A-Z][A-Z_.]+", w) for w in values)
+    return not any(re.fullmatch(r"[A-Z][A-Z_]+(\..*)?", w) for w in values)  # DIR, NAME, QUESTIONS.jsonl
 
 
 def test_runnable_command_lines_run(workdir, server, monkeypatch):
