@@ -46,12 +46,16 @@ def article_texts(assistant: Any) -> dict[str, str]:
     store = getattr(assistant, "store", None) or getattr(assistant, "_store", None)
     if store is None:
         return {}
+    return store_article_texts(store, getattr(getattr(assistant, "retriever", None), "filters", None))
+
+
+def store_article_texts(store: Any, scope: Any = None) -> dict[str, str]:
+    """The texts by id of the store's articles that ``scope`` (a SearchFilter; None = all) lets through."""
     out: dict[str, str] = {}
     try:
         listed = store.list_articles()
     except Exception:
         return {}
-    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
     if scope is not None and hasattr(scope, "matches") and not scope.is_empty():
         listed = [a for a in listed if not isinstance(a, dict) or scope.matches(a)]
     for a in listed:
@@ -71,17 +75,17 @@ class MissingArticles(ValueError):
     not measure, so it does not start."""
 
 
-def searched_scope(assistant: Any, n_articles: int, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def searched_scope(settings: Any, scope: Any, n_articles: int, extra: Mapping[str, Any] | None = None
+                   ) -> dict[str, Any]:
     """What a run searches: the store (a PostgreSQL URL without its password, or the index folder), its backend,
-    the collections searched and how many articles they hold; ``extra`` (e.g. the articles files) is added."""
-    settings = getattr(assistant, "settings", None)
+    the collections searched (``scope``, a SearchFilter) and how many articles they hold; ``extra`` (e.g. the
+    articles files) is added."""
     out: dict[str, Any] = {}
     if settings is not None and hasattr(settings, "store"):
         from articleqa.store import store_location
 
         out["store"] = store_location(settings)
         out["backend"] = "postgresql" if settings.store.url.strip() else "faiss-sqlite"
-    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
     out["collections"] = list(getattr(scope, "collections", ()) or ()) or "all"
     out["n_articles"] = n_articles
     out.update(extra or {})
@@ -263,7 +267,8 @@ def evaluate(
     chosen = select(questions, limit=limit, sample=sample, seed=seed)
     metrics = metrics_for(mode)
     texts = dict(articles) if articles is not None else article_texts(assistant)
-    scope = searched_scope(assistant, len(texts), searched)
+    scope = searched_scope(getattr(assistant, "settings", None),
+                           getattr(getattr(assistant, "retriever", None), "filters", None), len(texts), searched)
     if require_articles:
         check_articles(chosen, texts, describe_scope(scope))
     if settings is None:

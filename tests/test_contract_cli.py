@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -25,12 +26,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.datasets import article_paths, questions_path
+from eval.datasets import questions_path
 from interfaces.cli import build_parser, main
 from tests.contract_helpers import BACKENDS, sample_store_settings
 
 SEED_Q = str(questions_path("seed"))
-SEED_A = str(article_paths("seed")[0])
 CMRC_Q = str(questions_path("cmrc2018"))
 QUESTION = "京東金融在哪一年實現單季盈利?"
 
@@ -45,7 +45,7 @@ BASE: dict[str, list[str]] = {
     "keys add": ["--name", "matrix", "--keys-file", "{keys}"],
     "keys list": ["--keys-file", "{keys}"],
     "keys revoke": ["matrix", "--keys-file", "{keys}"],
-    "eval": [SEED_Q, "--articles", SEED_A, "--mode", "retrieval", "--no-progress", "--out", "{out}"],
+    "eval": ["{eval_q}", "--articles", "{eval_a}", "--mode", "retrieval", "--no-progress", "--out", "{out}"],
     "feedback export": ["--out", "{out}/feedback.jsonl"],
     "db start": ["--data", "{pgdata}"],
     "db stop": ["--data", "{pgdata}"],
@@ -60,7 +60,7 @@ VALUES: dict[str, str] = {
     "index_dir": "{index}", "ingest index_dir": "{scratch_index}", "collection": "matrix",
     "collections": "default", "workers": "1", "top_k": "3", "server": "{server}", "api_key": "no-key-needed",
     "sources": "中國經濟周刊", "date_from": "2018-01-01", "date_to": "2018-12-31", "article_ids": "{seed_id}",
-    "host": "127.0.0.1", "port": "{port}", "name": "matrix-2", "keys_file": "{keys}", "articles": SEED_A,
+    "host": "127.0.0.1", "port": "{port}", "name": "matrix-2", "keys_file": "{keys}", "articles": "{eval_a}",
     "limit": "3", "sample": "4", "seed": "1", "out": "{out}", "baseline": "{baseline}", "fail_under": "hit@10=0.5",
     "unanswerable_from": CMRC_Q, "n": "2", "data": "{pgdata}", "url": "{url}", "delete": "matrix",
     "feedback out": "{out}/feedback.jsonl",
@@ -186,8 +186,22 @@ def ctx(request, tmp_path_factory):
     (tmp / "page.html").write_text("<html><head><title>Quill</title></head><body><article><h1>Quill river</h1>"
                                    "<p>The Quill river floods every spring in Quillmere, and the town has built "
                                    "three levees since 1911.</p></article></body></html>", encoding="utf-8")
+    # eval's own small set: articles that are not in the sample store (eval --articles never moves an article
+    # out of the collection it is in)
+    arts = [{"id": "ferry", "title": "The Quillmere ferry", "text": "The Quillmere ferry crosses the Vantreck "
+             "sound twice a day. It was built in 1931 by Odalys Marrow."},
+            {"id": "lantern", "title": "The lantern festival", "text": "The Zorblax lantern festival is held every "
+             "year in Quillmere. It was founded in 1911 by the glassblower Odalys Vantreck."}]
+    qs = [{"id": "q1", "question": "Who built the Quillmere ferry?", "answers": ["Odalys Marrow"],
+           "article_id": "ferry"},
+          {"id": "q2", "question": "When was the lantern festival founded?", "answers": ["1911"],
+           "article_id": "lantern"},
+          {"id": "q3", "question": "How often does the ferry cross the sound?", "answers": ["twice a day"],
+           "article_id": "ferry"}]
+    for name, rows in (("eval-articles.jsonl", arts), ("eval-questions.jsonl", qs)):
+        (tmp / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     url = settings.store.url
-    values = {"tmp": str(tmp), "article": str(tmp / "article.md"), "html": str(tmp / "page.html"),
+    values = {"eval_a": str(tmp / "eval-articles.jsonl"), "eval_q": str(tmp / "eval-questions.jsonl"),"tmp": str(tmp), "article": str(tmp / "article.md"), "html": str(tmp / "page.html"),
               "index": str(settings.index_dir), "scratch_index": str(tmp / "scratch-ix"), "keys": str(tmp / "keys"),
               "port": str(free_port()), "pgdata": str(tmp / "pgdata"), "url": url, "seed_id": "",
               "baseline": str(tmp / "baseline" / "report.json")}
@@ -283,8 +297,8 @@ def test_bad_input_is_one_line_and_exit_2(ctx):
                 check(ctx, f"bad {a.dest}", [*words, *argv, flag, "not-a-value"], 2, names=flag)
         if command in FILE_ARGS:
             missing = str(Path(ctx.values["tmp"]) / "missing-file.txt")
-            argv = [missing if x in (ctx.values["article"], ctx.values["html"], SEED_Q, ctx.values["import_from"])
-                    else x for x in base]
+            argv = [missing if x in (ctx.values["article"], ctx.values["html"], ctx.values["eval_q"],
+                                     ctx.values["import_from"]) else x for x in base]
             check(ctx, "missing file", [*words, *argv], 1 if command == "ingest" else 2, names="missing-file")
         if command not in NOT_IN_PROCESS:
             ctx.env = dict(ctx.env, ARTICLEQA_RETRIEVAL__TOPK="3")
