@@ -46,12 +46,16 @@ def article_texts(assistant: Any) -> dict[str, str]:
     store = getattr(assistant, "store", None) or getattr(assistant, "_store", None)
     if store is None:
         return {}
+    return store_article_texts(store, getattr(getattr(assistant, "retriever", None), "filters", None))
+
+
+def store_article_texts(store: Any, scope: Any = None) -> dict[str, str]:
+    """The texts by id of the store's articles that ``scope`` (a SearchFilter; None = all) lets through."""
     out: dict[str, str] = {}
     try:
         listed = store.list_articles()
     except Exception:
         return {}
-    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
     if scope is not None and hasattr(scope, "matches") and not scope.is_empty():
         listed = [a for a in listed if not isinstance(a, dict) or scope.matches(a)]
     for a in listed:
@@ -71,17 +75,17 @@ class MissingArticles(ValueError):
     not measure, so it does not start."""
 
 
-def searched_scope(assistant: Any, n_articles: int, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def searched_scope(settings: Any, scope: Any, n_articles: int, extra: Mapping[str, Any] | None = None
+                   ) -> dict[str, Any]:
     """What a run searches: the store (a PostgreSQL URL without its password, or the index folder), its backend,
-    the collections searched and how many articles they hold; ``extra`` (e.g. the articles files) is added."""
-    settings = getattr(assistant, "settings", None)
+    the collections searched (``scope``, a SearchFilter) and how many articles they hold; ``extra`` (e.g. the
+    articles files) is added."""
     out: dict[str, Any] = {}
     if settings is not None and hasattr(settings, "store"):
         from articleqa.store import store_location
 
         out["store"] = store_location(settings)
         out["backend"] = "postgresql" if settings.store.url.strip() else "faiss-sqlite"
-    scope = getattr(getattr(assistant, "retriever", None), "filters", None)
     out["collections"] = list(getattr(scope, "collections", ()) or ()) or "all"
     out["n_articles"] = n_articles
     out.update(extra or {})
@@ -212,6 +216,25 @@ def run_one(assistant: Any, rec: dict, mode: str, articles: Mapping[str, str]) -
     return r
 
 
+def result_notes(results: Sequence[QuestionResult]) -> list[str]:
+    """Notes on what the scores below could not see: questions without a located gold article, and errors."""
+    out: list[str] = []
+    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
+    unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
+    if unlocated:
+        out.append(f"{unlocated} questions name no gold article or paragraph: for them a retrieval hit is a "
+                   "retrieved passage holding a gold answer, and a citation is correct when its quote holds one")
+    if missing:
+        out.append(f"{missing} answerable questions have no gold article in the index (scored as misses)")
+    nospan = sum(1 for r in results if r.gold_article_id is not None and r.context and r.gold_span is None)
+    if nospan:
+        out.append(f"{nospan} gold contexts not found verbatim in the indexed text (matched by text overlap)")
+    errors = sum(1 for r in results if r.error)
+    if errors:
+        out.append(f"{errors} questions raised an error (scored as failures; see rows[].error)")
+    return out
+
+
 def evaluate(
     questions: Sequence[dict],
     assistant: Any,
@@ -244,7 +267,8 @@ def evaluate(
     chosen = select(questions, limit=limit, sample=sample, seed=seed)
     metrics = metrics_for(mode)
     texts = dict(articles) if articles is not None else article_texts(assistant)
-    scope = searched_scope(assistant, len(texts), searched)
+    scope = searched_scope(getattr(assistant, "settings", None),
+                           getattr(getattr(assistant, "retriever", None), "filters", None), len(texts), searched)
     if require_articles:
         check_articles(chosen, texts, describe_scope(scope))
     if settings is None:
@@ -263,20 +287,7 @@ def evaluate(
     finally:
         close()
     elapsed = time.perf_counter() - t0
-    run_notes = [f"searched {describe_scope(scope)}", *notes]
-    missing = sum(1 for r in results if r.answerable and r.answers and r.gold_located and r.gold_article_id is None)
-    unlocated = sum(1 for r in results if r.answerable and r.answers and not r.gold_located)
-    if unlocated:
-        run_notes.append(f"{unlocated} questions name no gold article or paragraph: for them a retrieval hit is a "
-                         "retrieved passage holding a gold answer, and a citation is correct when its quote holds one")
-    if missing:
-        run_notes.append(f"{missing} answerable questions have no gold article in the index (scored as misses)")
-    nospan = sum(1 for r in results if r.gold_article_id is not None and r.context and r.gold_span is None)
-    if nospan:
-        run_notes.append(f"{nospan} gold contexts not found verbatim in the indexed text (matched by text overlap)")
-    errors = sum(1 for r in results if r.error)
-    if errors:
-        run_notes.append(f"{errors} questions raised an error (scored as failures; see rows[].error)")
+    run_notes = [f"searched {describe_scope(scope)}", *notes, *result_notes(results)]
     if sample is not None or limit is not None:
         run_notes.append(f"subset: sample={sample} seed={seed} limit={limit} of {len(questions)} questions")
     report = Report.from_results(

@@ -70,25 +70,37 @@ def prepare_eval_store(article_paths: Sequence[str | Path], settings, log=None) 
 
 def _ingest_into_database(paths: list[Path], settings, collection: str, log) -> None:
     """Ingest the articles files into ``collection`` of the database of ``store.url`` (creating the schema on
-    first use, as `articleqa ingest` does); unchanged files already there are not embedded again. A file already
-    ingested into another collection is refused: moving it would change the user's collections."""
+    first use, as `articleqa ingest` does); unchanged files already there are not embedded again. An article already
+    stored in another collection (the same file, or the same text from another file) is refused: ingesting it here
+    would move it, changing the user's collections."""
     from articleqa.store import open_store, store_location
-    from ingest.loaders import expand_paths
     from ingest.pipeline import ingest_paths
 
     where = store_location(settings)
     with open_store(settings.index_dir, settings, create=True) as store:
-        for f in expand_paths(paths):
-            src = store.get_source(str(f.resolve()))
-            arts = [store.get_article(a) for a in (src or {}).get("article_ids", [])]
-            other = sorted({a.collection for a in arts if a is not None and a.collection != collection})
-            if other:
-                raise ValueError(f"{f}: already in collection {other[0]!r} of {where}; evaluate it there with "
-                                 f"`--collection {other[0]}` instead of --articles")
+        for f, other in _elsewhere(store, paths, settings, collection):
+            raise ValueError(f"{f}: its articles are already in collection {other!r} of {where}; evaluate them there "
+                             f"with `--collection {other}` instead of --articles")
     print(f"eval: indexing {', '.join(map(str, paths))} into {where}, collection {collection}", file=log)
     report = ingest_paths([str(p) for p in paths], settings.index_dir, settings, collection=collection)
     _raise_failed(report)
     print(f"eval: {report.summary()}", file=log)
+
+
+def _elsewhere(store, paths: list[Path], settings, collection: str):
+    """(file, another collection) for each articles file with an article stored outside ``collection``."""
+    from ingest.loaders import expand_paths, load_path
+    from ingest.pipeline import text_hash
+
+    for f in expand_paths(paths):
+        found = set()
+        for art in load_path(f, settings, errors=[]):
+            stored = store.find_by_content_hash(text_hash(art.text))
+            row = store.get_article(stored) if stored else None
+            if row is not None and row.collection != collection:
+                found.add(row.collection)
+        if found:
+            yield f, sorted(found)[0]
 
 
 def _raise_failed(report) -> None:

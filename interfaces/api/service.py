@@ -112,7 +112,8 @@ class ApiService:
 
 
 def search_filter(filters):
-    """The store's `SearchFilter` for a request's `SearchFilters` (None: none given); a bad date is a 400."""
+    """The store's `SearchFilter` for a request's `SearchFilters` (None when none is given or every field is
+    empty: the default scope); a bad date is a 400."""
     if filters is None:
         return None
     from articleqa.store.filters import SearchFilter

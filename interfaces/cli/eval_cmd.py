@@ -113,10 +113,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, settings, chosen: list[dict], dataset: str, notes: list[str]):
-    """Open the store the run searches (indexing --articles first) and evaluate; errors are one-line exceptions."""
-    from eval.harness import evaluate
+    """Open the store the run searches (indexing --articles first), check that it holds the questions' articles,
+    and evaluate; errors are one-line exceptions."""
+    from articleqa.store import open_store
+    from eval.harness import check_articles, describe_scope, evaluate, searched_scope, store_article_texts
     from eval.index import prepare_eval_store
     from qa.assistant import Assistant
+    from qa.retrieval.retriever import default_filters
 
     searched: dict = {}
     if args.articles:
@@ -126,10 +129,16 @@ def _run(args: argparse.Namespace, settings, chosen: list[dict], dataset: str, n
         index_dir = Path(settings.index_dir)
         if check_store(settings):
             raise ValueError(f"{index_dir}: no index there (give --articles FILE or --index DIR)")
+    # Checked before the models load: a refused run ends at once (and never mid-way through loading them).
+    scope = default_filters(settings)
+    with open_store(index_dir, settings, read_only=True) as store:
+        texts = store_article_texts(store, scope)
+    check_articles(chosen, texts, describe_scope(searched_scope(settings, scope, len(texts), searched)))
     assistant = Assistant.open(index_dir, settings)
     try:
         return evaluate(chosen, assistant, mode=args.mode, progress=False if args.no_progress else None,
-                        dataset=dataset, settings=settings, notes=notes, searched=searched)
+                        dataset=dataset, settings=settings, notes=notes, searched=searched, articles=texts,
+                        require_articles=False)
     finally:
         assistant.close()
 
