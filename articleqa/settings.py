@@ -266,6 +266,22 @@ class CleanSettings(Section):
     plain_fallback_chars: int = 100  # no article found: the page's plain text is used if it holds this much prose
 
 
+class TimeSettings(Section):
+    """Time-aware answering (qa/time/): time expressions in questions, publication-date filters, recency."""
+
+    enabled: bool = Field(True, description="Read time expressions in questions and filter or rank by publication "
+                          "date; false = the time-blind pipeline (measured beside it in bench/chronoqa.py).")
+    min_in_period: int = Field(3, ge=0, le=50, description="Fewer passages than this inside the question's period: "
+                               "widen it by widen_days on each side, then fill up with time-blind passages. 3 = "
+                               "answer.context_passages (ChronoQA dev sample, bench/chronoqa.py).")
+    widen_days: int = Field(31, ge=0, le=3650, description="Days added on each side of a period that holds too few "
+                            "passages (one month: news of an event often runs into the next month).")
+    recency_weight: float = Field(0.5, ge=0.0, le=5.0, description="'latest / 最新 / 目前' questions: weight of the "
+                                  "recency rank beside the relevance rank (reciprocal-rank sum over the candidates).")
+    recency_candidates: int = Field(10, ge=1, le=200, description="How many of the best passages a 'latest' "
+                                    "question re-ranks by date.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTICLEQA_",
@@ -284,6 +300,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     server: ServerSettings = ServerSettings()
     clean: CleanSettings = CleanSettings()
+    time: TimeSettings = TimeSettings()
 
     def __init__(self, _given_as: str = "argument", **values: Any) -> None:
         _check_nested_env_names(type(self))
