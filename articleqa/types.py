@@ -49,6 +49,7 @@ class Passage:
     score: float = 0.0
     dense_score: float | None = None
     keyword_score: float | None = None
+    date: str = ""  # the article's publication date, ISO at its precision ("" = undated)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -66,6 +67,7 @@ class Citation:
     start: int  # span of the quote in the article's cleaned text
     end: int
     source: str = ""
+    date: str = ""  # the cited article's publication date, ISO at its precision ("" = undated)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +91,7 @@ class Answer:
     # the local model's probability of an empty answer ("the sentences don't say"), when it was asked
     no_answer_p: float | None = None
     span_p: float | None = None  # the model's least confident token of its short answer
+    as_of: str = ""  # the day the question was asked at (ISO), when it named a time or one was given
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,4 +110,5 @@ class Answer:
             "short_answer": self.short_answer,
             "no_answer_p": self.no_answer_p,
             "span_p": self.span_p,
+            "as_of": self.as_of,
         }

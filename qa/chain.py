@@ -35,6 +35,7 @@ from qa.refusal import (
 from qa.short_answer import short_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
+from qa.time import compare_answer, finish_time, resolve_time, retrieve_in_time
 
 __all__ = ["AnswerSteps", "Cancelled", "ChainContext", "STEPS", "build_chain"]
 
@@ -136,8 +137,9 @@ def _retrieve(ctx: ChainContext):
         t = time.perf_counter()
         a = ctx.settings.answer
         k = max(s.k or ctx.settings.retrieval.top_k, 2 * a.context_passages)
+        resolve_time(ctx.settings, s)  # the question's time against as_of (qa/time); relative dates written out
         # the passages the model (or the extractive answer) sees come first
-        found = ctx.retrieve(s.standalone, k) if s.filters is None else ctx.retrieve(s.standalone, k, s.filters)
+        found = retrieve_in_time(ctx, s, k)
         s.passages = order_for_context(s.standalone, found, a.context_passages, a)
         s.timings["retrieve"] = time.perf_counter() - t
         if not found and s.filters is not None and not s.filters.is_empty():
@@ -145,6 +147,8 @@ def _retrieve(ctx: ChainContext):
             return s
         mode_name = ctx.llm_kind if s.mode == "llm" else "extractive"
         s.direct = metadata_answer(s.standalone, s.lang, s.passages, mode_name, ctx.get_article, ctx.chunks_of)
+        if s.direct is None:
+            s.direct = compare_answer(ctx, s, mode_name)  # "which came first?", "same month?": from dates
         if s.direct is None:
             s.refuse = _gate(ctx, s)
         return s
@@ -251,7 +255,7 @@ def _finish(ctx: ChainContext):
         if s.reply is not None:
             ans.no_answer_p, ans.span_p = s.reply.p_empty, s.reply.span_min
         ans.timings = {**s.timings, "total": time.perf_counter() - s.t0}
-        return ans
+        return finish_time(ctx, s, ans)
 
     return run
 

@@ -1,0 +1,110 @@
+"""Retrieval that respects time.
+
+* The question names a time (2017年三季度, 去年10月, last March): its period becomes a filter on publication date,
+  applied inside the searches. When fewer than ``time.min_in_period`` passages are published in it, the period is
+  widened by ``time.widen_days`` on each side; passages from other dates then fill the list up to k (after the
+  dated ones), so an undated article or a report published later can still answer.
+* The question asks for the latest (最新, 目前, latest): no filter; the best ``time.recency_candidates`` passages
+  are re-ranked by a reciprocal-rank sum of relevance and recency (``time.recency_weight``).
+* A filter the caller set on dates wins: the question's time is then not applied.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from articleqa.dates import Period
+from articleqa.types import Passage
+from qa.time.messages import msg, show_period
+
+
+def _base_filter(ctx, s):
+    if s.filters is not None:
+        return s.filters
+    from qa.retrieval.retriever import default_filters
+
+    return default_filters(ctx.settings)
+
+
+def _search(ctx, query: str, k: int, filters) -> list[Passage]:
+    return ctx.retrieve(query, k) if filters is None else ctx.retrieve(query, k, filters)
+
+
+def _in_period(ctx, s, query: str, k: int, period: Period) -> list[Passage]:
+    t = ctx.settings.time
+    base = _base_filter(ctx, s)
+    dated = replace(base, date_from=period.start.isoformat(), date_to=period.end.isoformat())
+    found = _search(ctx, query, k, dated)
+    if len(found) >= min(k, t.min_in_period):
+        s.notes.append(msg("note_filtered", s.lang, period=show_period(period)))
+        if len(found) >= k:
+            return found
+    else:
+        wide = period.widened(t.widen_days)
+        dated = replace(base, date_from=wide.start.isoformat(), date_to=wide.end.isoformat())
+        found = _search(ctx, query, k, dated)
+        s.notes.append(msg("note_widened", s.lang, period=show_period(period), wide=show_period(wide)))
+    seen = {p.chunk.id for p in found}
+    rest = [p for p in _search(ctx, query, k, s.filters) if p.chunk.id not in seen]
+    return (found + rest)[:k]
+
+
+def by_recency(passages: list[Passage], n: int, weight: float, rrf_k: int = 10) -> list[Passage]:
+    """The first ``n`` passages re-ranked by 1/(rrf_k + relevance rank) + weight/(rrf_k + recency rank); undated
+    passages come last on recency; the rest keep their order."""
+    head, tail = passages[:n], passages[n:]
+    newest = sorted(range(len(head)), key=lambda i: head[i].date or "", reverse=True)
+    recency_rank = {i: r for r, i in enumerate(newest)}
+    undated = len(head)
+
+    def score(i: int) -> float:
+        r = recency_rank[i] if head[i].date else undated
+        return 1.0 / (rrf_k + i) + weight / (rrf_k + r)
+
+    order = sorted(range(len(head)), key=score, reverse=True)
+    return [head[i] for i in order] + tail
+
+
+def retrieve_in_time(ctx, s, k: int) -> list[Passage]:
+    """The passages for ``s.standalone``, filtered or ranked by the question's time (plain retrieval when it names
+    none, when time-aware answering is off, or when the caller filtered on dates)."""
+    qt = s.time
+    user_dates = s.filters is not None and (s.filters.date_from or s.filters.date_to)
+    if qt is not None and not user_dates and not qt.exprs:
+        anchored = _anchored(ctx, s, k)
+        if anchored is not None:
+            return anchored
+    if qt is None or user_dates or not (qt.exprs or qt.latest):
+        return _search(ctx, s.standalone, k, s.filters)
+    period = qt.period
+    if period is not None and period.start <= qt.as_of:
+        # a period reaching past as_of is cut at it: nothing published later was known then
+        period = Period(period.start, min(period.end, qt.as_of)) if not qt.latest else period
+        return _in_period(ctx, s, s.standalone, k, period)
+    t = ctx.settings.time
+    upto = replace(_base_filter(ctx, s), date_to=qt.as_of.isoformat())
+    found = _search(ctx, s.standalone, max(k, t.recency_candidates), upto)
+    if len(found) < k:
+        seen = {p.chunk.id for p in found}
+        found += [p for p in _search(ctx, s.standalone, k, s.filters) if p.chunk.id not in seen]
+    s.notes.append(msg("note_latest", s.lang))
+    return by_recency(found, t.recency_candidates, t.recency_weight)[:k]
+
+
+def _anchored(ctx, s, k: int) -> list[Passage] | None:
+    """"X当天，Y？": find X's day, then ask Y of the articles of that day (the question is rewritten to say it)."""
+    from qa.time.compare import anchor_day
+    from qa.time.resolve import written_period
+
+    found = anchor_day(ctx, s)
+    if found is None:
+        return None
+    event, day, rest = found
+    s.standalone = f"{written_period(day, s.lang)}，{rest}"
+    s.notes.append(msg("note_time", s.lang, expr=event, period=show_period(day), as_of=s.time.as_of.isoformat()))
+    return _in_period(ctx, s, s.standalone, k, day)
+
+
+def latest_day(passages: list[Passage]) -> date | None:
+    days = [Period.of(p.date) for p in passages if p.date]
+    return max((d.end for d in days if d is not None), default=None)
