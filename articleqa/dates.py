@@ -20,7 +20,7 @@ MONTHS = {name: n for n, names in enumerate(
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
      ("dec", "december")]) for name in names}
 _MON = r"(?P<mon>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_Y = r"(?P<y>(?:19|20|21)\d{2})"
+_Y = r"(?P<y>(?:1[5-9]|20|21)\d{2})"
 _SEP = r"\s*[-/.年]\s*"
 
 # (pattern, precision); the earliest match in the text wins, ties go to the first listed (the most specific).
@@ -41,7 +41,7 @@ _SHAPES: list[tuple[re.Pattern, str]] = [
 
 
 def _iso(y: int, m: int | None, d: int | None) -> str:
-    if not 1800 <= y <= 2199:
+    if not 1500 <= y <= 2199:
         return ""
     if m is None:
         return f"{y:04d}"

@@ -276,8 +276,9 @@ class TimeSettings(Section):
                                "answer.context_passages (ChronoQA dev sample, bench/chronoqa.py).")
     widen_days: int = Field(31, ge=0, le=3650, description="Days added on each side of a period that holds too few "
                             "passages (one month: news of an event often runs into the next month).")
-    recency_weight: float = Field(0.5, ge=0.0, le=5.0, description="'latest / 最新 / 目前' questions: weight of the "
-                                  "recency rank beside the relevance rank (reciprocal-rank sum over the candidates).")
+    recency_margin: float = Field(0.02, ge=0.0, le=1.0, description="'latest / 最新 / 目前' questions: passages "
+                                  "whose dense cosine is within this of the best one count as equally relevant and "
+                                  "are ordered newest first (e5 cosines of same-topic news differ by about 0.01).")
     recency_candidates: int = Field(10, ge=1, le=200, description="How many of the best passages a 'latest' "
                                     "question re-ranks by date.")
 

@@ -169,15 +169,15 @@ _ZH_RULES: list[tuple[str, re.Pattern]] = [
     ("ypart", re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*年\s*({_YEAR_PART_ZH})")),
     ("y", re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})\s*年(?!\s*[\d一二三四五六七八九十]+\s*月)(?!以来|来)")),
     ("yrange", re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})\s*(?:年)?\s*[-至到~]\s*((?:19|20)\d{2})\s*年")),
-    ("relyear", re.compile(rf"(大前年|前年|去年|今年|本年|明年|上一年|当年)\s*(?:(?:的)?({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?\s*({_MONTH_PART_ZH})?"
+    ("relyear", re.compile(rf"(?<![比较于])(大前年|前年|去年|今年|本年|明年|上一年|当年)\s*(?:(?:的)?({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?\s*({_MONTH_PART_ZH})?"
                            rf"|({_YEAR_PART_ZH}))?")),
     ("nyearsago", re.compile(rf"({N_ZH})\s*年前(的今天|的今日|的这一天|的同一天|的本月|的这个月|的今年)?")),
     ("nmonthsago", re.compile(rf"({N_ZH})\s*个?月前(的今天|的今日)?")),
     ("nweeksago", re.compile(rf"({N_ZH})\s*(?:个)?(?:周|星期|礼拜)前")),
     ("ndaysago", re.compile(rf"({N_ZH})\s*(?:天|日)前")),
     ("recent", re.compile(rf"(?:近|过去|最近|过去的|近来)\s*({N_ZH})\s*(个月|年|周|个星期|天|日)")),
-    ("relmonth", re.compile(rf"(上上个月|上个月|上月|本月|这个月|当月|下个月|下月)\s*({N_ZH}\s*[日号])?\s*({_MONTH_PART_ZH})?")),
-    ("relweek", re.compile(r"(上上周|上周|上星期|上个星期|上礼拜|上个礼拜|本周|这周|这个星期|本星期|这星期|下周)")),
+    ("relmonth", re.compile(rf"(?<![比较于环])(上上个月|上个月|上月|本月|这个月|当月|下个月|下月)\s*({N_ZH}\s*[日号])?\s*({_MONTH_PART_ZH})?")),
+    ("relweek", re.compile(r"(?<![比较于环])(上上周|上周|上星期|上个星期|上礼拜|上个礼拜|本周|这周|这个星期|本星期|这星期|下周)")),
     ("relquarter", re.compile(r"(上季度|上个季度|上一季度|本季度|这个季度|下季度)")),
     ("relday", re.compile(r"(今天|今日|昨天|昨日|前天|明天)")),
     ("md", re.compile(rf"(?<![\d年])({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?\s*({_MONTH_PART_ZH})?")),

@@ -35,7 +35,7 @@ from qa.refusal import (
 from qa.short_answer import short_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
-from qa.time import compare_answer, finish_time, resolve_time, retrieve_in_time
+from qa.time import compare_answer, finish_time, gate_question, resolve_time, retrieve_in_time
 
 __all__ = ["AnswerSteps", "Cancelled", "ChainContext", "STEPS", "build_chain"]
 
@@ -119,7 +119,8 @@ def _rewrite(ctx: ChainContext):
 def _gate(ctx: ChainContext, s: ChainState) -> str | None:
     """The note of a refusal decided from the retrieved passages alone, or None."""
     n_ctx = ctx.settings.answer.context_passages
-    q, given = s.standalone, s.passages[:n_ctx]
+    given = s.passages[:n_ctx]
+    q = gate_question(s, given)  # a date the passages' publication dates cover is not a missing figure
     if weak_evidence(s.passages, ctx.settings, q):
         return weak_evidence_note(s.passages, ctx.settings, s.lang, q)
     if weak_overlap(q, given, ctx.settings):

@@ -61,6 +61,7 @@ class ChainState:
     tokens_in: int = 0
     tokens_out: int = 0
     time: Any = None  # an articleqa.timeexpr.QuestionTime (qa/time), when time-aware answering is on
+    time_query: str = ""  # what retrieval searches for: the question with its relative dates written out
 
     @classmethod
     def from_request(cls, req: "dict | ChainState") -> "ChainState":

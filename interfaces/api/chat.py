@@ -64,7 +64,7 @@ def footnotes(answer: Answer) -> str:
     from qa.language import message
 
     label = message("sources", answer.lang if answer.lang in ("zh-Hant", "zh-Hans") else "en")
-    lines = [f"[{c.n}] {c.title}{f' ({c.date})' if c.date else ''}: “{' '.join(c.quote.split())}”"
+    lines = [f"[{c.n}] {c.title}: “{' '.join(c.quote.split())}”{f' ({c.date})' if c.date else ''}"
              for c in sorted(answer.citations, key=lambda c: c.n)]
     return f"\n\n{label}:\n" + "\n".join(lines)
 

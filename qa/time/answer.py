@@ -52,10 +52,9 @@ def _holds_for(ans: Answer, s) -> None:
     qt = s.time
     if ans.refused or qt is None or not (qt.exprs or qt.latest) or not ans.citations:
         return
-    dates = sorted({c.date for c in ans.citations if c.date})
-    if not dates or "[" not in ans.text and not ans.citations:
+    when = next((c.date for c in ans.citations if c.date), "")
+    if not when:
         return
-    when = dates[-1]
     line = msg("as_of_prefix", s.lang, when=when).rstrip("，: ")
     ans.text = f"{ans.text}\n（{line}）" if s.lang != "en" else f"{ans.text}\n({line})"
 

@@ -1,8 +1,9 @@
 """Read the question's time expressions against ``as_of`` and write the relative ones out as dates.
 
-"去年10月iPhone更新解决了哪个问题？" asked on 2024-11-12 is answered as "2023年10月iPhone更新解决了哪个问题？": the
-retriever and the reader see the date the question means, and the notes say how it was read. With no ``as_of``
-the question is read as asked today, and a question that needed it says so.
+"去年10月iPhone更新解决了哪个问题？" asked on 2024-11-12 is searched for as "2023年10月iPhone更新解决了哪个问题？"
+(``s.time_query``); the notes say how it was read. The question the reader and the refusal gates see is unchanged:
+a date the question did not write ("2023年10月") is not a figure the passages must hold. With no ``as_of`` the
+question is read as asked today, and a question that needed it says so.
 """
 from __future__ import annotations
 
@@ -81,4 +82,24 @@ def resolve_time(settings, s) -> None:
         if e.relative:
             s.notes.append(msg("note_time", s.lang, expr=e.text, period=show_period(e.period),
                                as_of=qt.as_of.isoformat()))
-    s.standalone = _rewrite(s.standalone, qt.exprs, s.lang)
+    s.time_query = _rewrite(s.standalone, qt.exprs, s.lang)
+
+
+def gate_question(s, given) -> str:
+    """The question the refusal gates check: its time expressions taken out where a given passage's publication
+    date covers them (「2023年11月」 asked of an article dated 2023-11-06 that writes only 「11月6日」 is not a figure
+    the passages lack)."""
+    qt = s.time
+    q = s.standalone
+    if qt is None or not qt.exprs:
+        return q
+    days = [d for d in (Period.of(p.date) for p in given if p.date) if d is not None]
+    simp = to_simplified(q) if s.lang.startswith("zh") else q
+    if len(simp) != len(q):
+        return q
+    for e in qt.exprs:
+        if any(d.overlaps(e.period) for d in days):
+            i = simp.find(e.text)
+            if i >= 0:
+                q = q[:i] + " " * len(e.text) + q[i + len(e.text):]
+    return " ".join(q.split()) if q != s.standalone else q

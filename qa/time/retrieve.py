@@ -5,7 +5,8 @@
   widened by ``time.widen_days`` on each side; passages from other dates then fill the list up to k (after the
   dated ones), so an undated article or a report published later can still answer.
 * The question asks for the latest (最新, 目前, latest): no filter; the best ``time.recency_candidates`` passages
-  are re-ranked by a reciprocal-rank sum of relevance and recency (``time.recency_weight``).
+  whose dense cosine is within ``time.recency_margin`` of the best are taken as reports of the same thing: the
+  newest comes first and the older ones are left out (the reader would otherwise quote a superseded figure).
 * A filter the caller set on dates wins: the question's time is then not applied.
 """
 from __future__ import annotations
@@ -49,20 +50,19 @@ def _in_period(ctx, s, query: str, k: int, period: Period) -> list[Passage]:
     return (found + rest)[:k]
 
 
-def by_recency(passages: list[Passage], n: int, weight: float, rrf_k: int = 10) -> list[Passage]:
-    """The first ``n`` passages re-ranked by 1/(rrf_k + relevance rank) + weight/(rrf_k + recency rank); undated
-    passages come last on recency; the rest keep their order."""
-    head, tail = passages[:n], passages[n:]
-    newest = sorted(range(len(head)), key=lambda i: head[i].date or "", reverse=True)
-    recency_rank = {i: r for r, i in enumerate(newest)}
-    undated = len(head)
-
-    def score(i: int) -> float:
-        r = recency_rank[i] if head[i].date else undated
-        return 1.0 / (rrf_k + i) + weight / (rrf_k + r)
-
-    order = sorted(range(len(head)), key=score, reverse=True)
-    return [head[i] for i in order] + tail
+def by_recency(passages: list[Passage], n: int, margin: float) -> list[Passage]:
+    """Of the first ``n`` passages, those within ``margin`` of the best dense cosine are reports of the same thing:
+    the newest dated one first, the other dated ones left out; then the rest in their order."""
+    head = passages[:n]
+    if not head:
+        return passages
+    cos = [p.dense_score if p.dense_score is not None else -1.0 for p in head]
+    best = max(cos)
+    near = [p for p, c in zip(head, cos) if c >= best - margin and p.date]
+    if not near:
+        return passages
+    newest = max(near, key=lambda p: p.date)  # max keeps the first (most relevant) of equal dates
+    return [newest] + [p for p in passages if p not in near]
 
 
 def retrieve_in_time(ctx, s, k: int) -> list[Passage]:
@@ -76,19 +76,20 @@ def retrieve_in_time(ctx, s, k: int) -> list[Passage]:
             return anchored
     if qt is None or user_dates or not (qt.exprs or qt.latest):
         return _search(ctx, s.standalone, k, s.filters)
+    query = s.time_query or s.standalone
     period = qt.period
     if period is not None and period.start <= qt.as_of:
         # a period reaching past as_of is cut at it: nothing published later was known then
         period = Period(period.start, min(period.end, qt.as_of)) if not qt.latest else period
-        return _in_period(ctx, s, s.standalone, k, period)
+        return _in_period(ctx, s, query, k, period)
     t = ctx.settings.time
     upto = replace(_base_filter(ctx, s), date_to=qt.as_of.isoformat())
-    found = _search(ctx, s.standalone, max(k, t.recency_candidates), upto)
+    found = _search(ctx, query, max(k, t.recency_candidates), upto)
     if len(found) < k:
         seen = {p.chunk.id for p in found}
-        found += [p for p in _search(ctx, s.standalone, k, s.filters) if p.chunk.id not in seen]
+        found += [p for p in _search(ctx, query, k, s.filters) if p.chunk.id not in seen]
     s.notes.append(msg("note_latest", s.lang))
-    return by_recency(found, t.recency_candidates, t.recency_weight)[:k]
+    return by_recency(found, t.recency_candidates, t.recency_margin)[:k]
 
 
 def _anchored(ctx, s, k: int) -> list[Passage] | None:
@@ -100,9 +101,9 @@ def _anchored(ctx, s, k: int) -> list[Passage] | None:
     if found is None:
         return None
     event, day, rest = found
-    s.standalone = f"{written_period(day, s.lang)}，{rest}"
+    s.standalone = rest  # the reader is asked Y alone, of the passages of X's day
     s.notes.append(msg("note_time", s.lang, expr=event, period=show_period(day), as_of=s.time.as_of.isoformat()))
-    return _in_period(ctx, s, s.standalone, k, day)
+    return _in_period(ctx, s, f"{written_period(day, s.lang)}，{rest}", k, day)
 
 
 def latest_day(passages: list[Passage]) -> date | None:
