@@ -21,8 +21,8 @@ from qa.time.messages import msg, unit_name
 # a 和 / 与 that joins two events (not 共和国, 和平, 和解, 缓和 ...)
 _AND_ZH = r"(?<![共温缓总调饱暖柔随附])(?:和|与|跟|以及|及)(?![平解谐睦善气蔼])"
 _SAME_ZH = re.compile(r"(?:是否|是|都是|都)?\s*(?:在|发生在|于|发生于)?\s*同一(?P<unit>年|个月|月份|月|天|日|周|星期)")
-_WHICH_ZH = re.compile(r"[，,。？?]?\s*(?:以下|下列)?[^，,。？?]{0,8}?哪(?:一|个|一个|项|件|些)?[^，,。？?：:]{0,12}?"
-                       r"(?P<dir>最早|更早|较早|先|最晚|更晚|较晚|后|早|晚)[^，,。？?：:]{0,8}")
+_WHICH_ZH = re.compile(r"[，,。？?]?\s*(?:(?:在)?(?:以下|下列)[^，,。？?：:哪]{0,6})?哪(?:一|个|一个|项|件|些)?[^，,。？?：:]{0,12}?"
+                       r"(?P<dir>最早|更早|较早|先|最晚|更晚|较晚|最迟|更迟|后|早|晚|迟)[^，,。？?：:]{0,8}")
 _NUMBERED = re.compile(r"(?:^|\s)\d[、.．)]\s*")
 _SAME_EN = re.compile(r"^(?:did|were|was|are|is|do)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:\w+\s+){0,3}?in the same "
                       r"(?P<unit>year|month|day|week)\b", re.I)
@@ -41,13 +41,26 @@ class DatedEvent:
 
 
 def _clean_item(s: str) -> str:
-    s = re.sub(r"^(?:以下|下列)?(?:事件|政策)?(?:中)?[：:]?\s*", "", s.strip(" ，,。：:；;？?、\"'“”‘’"))
-    s = re.sub(r"(?:这|那)?(?:两|三)?(?:个|件)?(?:事件|事情)$", "", s)
+    s = re.sub(r"^(?:(?:在)?(?:以下|下列)(?:事件|政策)?(?:中)?)?[：:]?\s*", "", s.strip(" ，,。：:；;？?、\"'“”‘’"))
+    s = re.sub(r"(?:这|那)?(?:两|三)?(?:个|件)?(?:事件|事情)(?:中)?$", "", s)
     return s.strip(" ，,。：:；;？?、")
 
 
 def split_items(text: str) -> list[str]:
-    parts = re.split(rf"\s*(?:{_AND_ZH}|、|，|,|；|;|\bor\b|\band\b)\s*", _NUMBERED.sub("，", text))
+    """The events a comparison names: split at 、 ， ； 以及 (and a 和 / 与 that opens the last one); a list with
+    no such mark is split at the 和 / 与 that leaves the two most even halves (「A与B的比赛和C」 -> A与B的比赛, C)."""
+    text = _NUMBERED.sub("，", text)
+    parts = [p for p in re.split(r"\s*(?:、|，|,|；|;|以及|\bor\b)\s*", text) if _clean_item(p)]
+    if len(parts) >= 2:
+        parts[-1] = re.sub(rf"^{_AND_ZH}", "", parts[-1])
+        if len(parts) == 2 and re.search(r"\band\b", parts[0]) is None and parts[0].startswith(("和", "与")):
+            parts[0] = parts[0][1:]
+    else:
+        cuts = [m for m in re.finditer(rf"{_AND_ZH}|\band\b", text)]
+        if not cuts:
+            return []
+        m = min(cuts, key=lambda m: abs(m.start() - (len(text) - m.end())))
+        parts = [text[:m.start()], text[m.end():]]
     return [p for p in (_clean_item(x) for x in parts) if len(p) >= 2]
 
 
@@ -58,6 +71,9 @@ def event_date(p: Passage) -> Period | None:
 
 def _date_event(ctx, item: str, as_of: date | None, filters) -> DatedEvent | None:
     found = ctx.retrieve(item, 3) if filters is None else ctx.retrieve(item, 3, filters)
+    own = Period.of(parse_pub_date(item))  # 「影驰2024年1月17日的新显卡发布」 names its own day
+    if own is not None and (own.end - own.start).days < 31 and found:
+        return DatedEvent(item, found[0], own)
     for p in found[:2]:
         d = event_date(p)
         if d is not None and (as_of is None or d.start <= as_of):
@@ -135,7 +151,7 @@ def compare_answer(ctx, s, mode: str) -> Answer | None:
     if parsed is None:
         return None
     kind, unit, items = parsed
-    if len(items) < 2 or len(items) > 5 or (kind == "same" and len(items) != 2):
+    if len(items) < 2 or len(items) > 5:
         return None
     as_of = s.time.as_of if s.time is not None else None
     events = [_date_event(ctx, it, as_of, s.filters) for it in items]
@@ -143,11 +159,15 @@ def compare_answer(ctx, s, mode: str) -> Answer | None:
         return None
     lang = s.lang
     if kind == "same":
-        a, b = events
-        same = _same(a.day, b.day, unit)
-        if same is None:
+        pairs = [_same(events[0].day, e.day, unit) for e in events[1:]]
+        if None in pairs:
             return None
-        text = msg("same", lang, yn=msg("yes" if same else "no", lang), a=a.text, b=b.text, da=_show(a.day),
+        same = all(pairs)
+        a, b = events[0], events[-1]
+        if len(events) > 2:  # 「A、B和C是同一年吗？」: name every event and its date
+            a = DatedEvent("、".join(e.text for e in events[:-1]), a.passage, a.day)
+        text = msg("same", lang, yn=msg("yes" if same else "no", lang), a=a.text, b=b.text,
+                   da="、".join(_show(e.day) for e in events[:-1]) if len(events) > 2 else _show(a.day),
                    db=_show(b.day), same=msg("same_yes" if same else "same_no", lang), unit=unit_name(unit, lang))
     else:
         order = sorted(events, key=lambda e: (e.day.start, e.day.end), reverse=(kind == "last"))
