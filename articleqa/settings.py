@@ -272,13 +272,14 @@ class TimeSettings(Section):
     enabled: bool = Field(True, description="Read time expressions in questions and filter or rank by publication "
                           "date; false = the time-blind pipeline (measured beside it in bench/chronoqa.py).")
     min_in_period: int = Field(3, ge=0, le=50, description="Fewer passages than this inside the question's period: "
-                               "widen it by widen_days on each side, then fill up with time-blind passages. 3 = "
-                               "answer.context_passages (ChronoQA dev sample, bench/chronoqa.py).")
+                               "widen it by widen_days on each side. 3 = answer.context_passages (not tuned; the "
+                               "ChronoQA dev sample in docs/eval-reports/chronoqa-time.md ran with it).")
     widen_days: int = Field(31, ge=0, le=3650, description="Days added on each side of a period that holds too few "
                             "passages (one month: news of an event often runs into the next month).")
     recency_margin: float = Field(0.02, ge=0.0, le=1.0, description="'latest / 最新 / 目前' questions: passages "
                                   "whose dense cosine is within this of the best one count as equally relevant and "
-                                  "are ordered newest first (e5 cosines of same-topic news differ by about 0.01).")
+                                  "stand for one report: the newest is kept (not tuned: e5 cosines of same-topic "
+                                  "news differ by about 0.01).")
     recency_candidates: int = Field(10, ge=1, le=200, description="How many of the best passages a 'latest' "
                                     "question re-ranks by date.")
 

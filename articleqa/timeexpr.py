@@ -58,8 +58,10 @@ _EN_NUMS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 
 N_ZH = r"[零〇一二两三四五六七八九十百\d]+"
 
 
-def zh_int(s: str) -> int | None:
+def zh_int(s: str | None) -> int | None:
     """12, 十二, 二十三, 一百零七, 一零七 -> int (None when it is not a number)."""
+    if not s:
+        return None
     if s.isdigit():
         return int(s)
     if not s or any(ch not in _CN_DIGITS and ch not in "十百" for ch in s):
@@ -301,7 +303,7 @@ def _zh_resolve(kind: str, m: re.Match, q: str, as_of: date) -> tuple[Period, bo
             return _part_of_month(_month(y, mo), g[2] or ""), True
         if kind == "halfyear":
             return _part_of_year(as_of.year, g[0]), True
-    except (ValueError, TypeError):  # 2月30日, a number that is not one
+    except (ValueError, TypeError, AttributeError):  # 2月30日, a number that is not one
         return None
     return None
 

@@ -2,8 +2,10 @@
 
 * The question names a time (2017年三季度, 去年10月, last March): its period becomes a filter on publication date,
   applied inside the searches. When fewer than ``time.min_in_period`` passages are published in it, the period is
-  widened by ``time.widen_days`` on each side; passages from other dates then fill the list up to k (after the
-  dated ones), so an undated article or a report published later can still answer.
+  widened by ``time.widen_days`` on each side. The time-blind search's passages that pass (undated ones too: an
+  undated article cannot be ruled out) keep their places first, then the filtered search's, then, up to k, passages
+  from other dates. Measured on a ChronoQA dev sample: a pure filter lost the gold snippet for 1 question in 9
+  (13% of its snippets are undated).
 * The question asks for the latest (最新, 目前, latest): no filter; the best ``time.recency_candidates`` passages
   whose dense cosine is within ``time.recency_margin`` of the best are taken as reports of the same thing: the
   newest comes first and the older ones are left out (the reader would otherwise quote a superseded figure).
@@ -34,20 +36,20 @@ def _search(ctx, query: str, k: int, filters) -> list[Passage]:
 def _in_period(ctx, s, query: str, k: int, period: Period) -> list[Passage]:
     t = ctx.settings.time
     base = _base_filter(ctx, s)
-    dated = replace(base, date_from=period.start.isoformat(), date_to=period.end.isoformat())
-    found = _search(ctx, query, k, dated)
+    found = _search(ctx, query, k, replace(base, date_from=period.start.isoformat(), date_to=period.end.isoformat()))
+    span = period
     if len(found) >= min(k, t.min_in_period):
         s.notes.append(msg("note_filtered", s.lang, period=show_period(period)))
-        if len(found) >= k:
-            return found
     else:
-        wide = period.widened(t.widen_days)
-        dated = replace(base, date_from=wide.start.isoformat(), date_to=wide.end.isoformat())
-        found = _search(ctx, query, k, dated)
-        s.notes.append(msg("note_widened", s.lang, period=show_period(period), wide=show_period(wide)))
-    seen = {p.chunk.id for p in found}
-    rest = [p for p in _search(ctx, query, k, s.filters) if p.chunk.id not in seen]
-    return (found + rest)[:k]
+        span = period.widened(t.widen_days)
+        found = _search(ctx, query, k, replace(base, date_from=span.start.isoformat(), date_to=span.end.isoformat()))
+        s.notes.append(msg("note_widened", s.lang, period=show_period(period), wide=show_period(span)))
+    blind = _search(ctx, query, k, s.filters)
+    out = [p for p in blind if not p.date or (Period.of(p.date) or span).overlaps(span)]
+    for extra in (found, blind):
+        seen = {p.chunk.id for p in out}
+        out += [p for p in extra if p.chunk.id not in seen]
+    return out[:k]
 
 
 def by_recency(passages: list[Passage], n: int, margin: float) -> list[Passage]:
