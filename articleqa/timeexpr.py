@@ -234,77 +234,83 @@ def _zh_resolve(kind: str, m: re.Match, q: str, as_of: date) -> tuple[Period, bo
         if kind == "yrange":
             a, b = int(g[0]), int(g[1])
             return (Period(_year(a).start, _year(b).end), False) if a <= b else None
-        if kind == "relyear":
-            y = as_of.year + _REL_YEAR_ZH[g[0]]
-            if g[1]:
-                mo = zh_int(g[1])
-                if not mo or not 1 <= mo <= 12:
-                    return None
-                if g[2]:
-                    return _day(date(y, mo, zh_int(g[2]))), True
-                return _part_of_month(_month(y, mo), g[3] or ""), True
-            return _part_of_year(y, g[4] or ""), True
-        if kind == "nyearsago":
-            n = zh_int(g[0])
-            if n is None or n > 200:
-                return None
-            d = _shift_years(as_of, -n)
-            if g[1] and ("天" in g[1] or "日" in g[1]):
-                return _day(d), True
-            if g[1] and "月" in g[1]:
-                return _month(d.year, d.month), True
-            return _year(d.year), True
-        if kind == "nmonthsago":
-            n = zh_int(g[0])
-            if n is None:
-                return None
-            d = _shift_months(as_of, -n)
-            return (_day(d) if g[1] else _month(d.year, d.month)), True
-        if kind == "nweeksago":
-            n = zh_int(g[0])
-            return (_week(as_of - timedelta(weeks=n)), True) if n is not None else None
-        if kind == "ndaysago":
-            n = zh_int(g[0])
-            return (_day(as_of - timedelta(days=n)), True) if n is not None else None
-        if kind == "recent":
-            n = zh_int(g[0])
-            if n is None:
-                return None
-            unit = g[1]
-            start = (_shift_years(as_of, -n) if unit == "年" else _shift_months(as_of, -n) if "月" in unit
-                     else as_of - timedelta(weeks=n) if unit in ("周", "个星期") else as_of - timedelta(days=n))
-            return Period(start, as_of), True
-        if kind == "relmonth":
-            shift = {"上上个月": -2, "上个月": -1, "上月": -1, "本月": 0, "这个月": 0, "当月": 0, "下个月": 1, "下月": 1}[g[0]]
-            p = _month(as_of.year, as_of.month + shift)
-            if g[1]:
-                day = zh_int(g[1].rstrip("日号").strip())
-                return _day(date(p.start.year, p.start.month, day)), True
-            return _part_of_month(p, g[2] or ""), True
-        if kind == "relweek":
-            shift = -2 if g[0] == "上上周" else -1 if g[0].startswith("上") else 1 if g[0] == "下周" else 0
-            return _week(as_of + timedelta(weeks=shift)), True
-        if kind == "relquarter":
-            shift = -1 if g[0].startswith("上") else 1 if g[0].startswith("下") else 0
-            q0 = (as_of.month - 1) // 3 + shift
-            y = as_of.year + q0 // 4
-            q0 %= 4
-            return _months(y, 3 * q0 + 1, 3 * q0 + 3), True
-        if kind == "relday":
-            shift = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "明天": 1}[g[0]]
-            return _day(as_of + timedelta(days=shift)), True
-        if kind == "md":
-            mo = zh_int(g[0])
-            if not mo or not 1 <= mo <= 12:
-                return None
-            y = as_of.year if (mo, zh_int(g[1]) or 1) <= (as_of.month, as_of.day) else as_of.year - 1
-            if g[1]:
-                return _day(date(y, mo, zh_int(g[1]))), True
-            return _part_of_month(_month(y, mo), g[2] or ""), True
-        if kind == "halfyear":
-            return _part_of_year(as_of.year, g[0]), True
+        return _zh_relative(kind, g, as_of)
     except (ValueError, TypeError, AttributeError):  # 2月30日, a number that is not one
         return None
+    return None
+
+
+def _zh_relative(kind: str, g: tuple, as_of: date) -> tuple[Period, bool] | None:
+    """The relative shapes of :data:`_ZH_RULES` (去年10月, 三年前, 上个月, 上周, 8月15日 ...) against ``as_of``."""
+    if kind == "relyear":
+        y = as_of.year + _REL_YEAR_ZH[g[0]]
+        if g[1]:
+            mo = zh_int(g[1])
+            if not mo or not 1 <= mo <= 12:
+                return None
+            if g[2]:
+                return _day(date(y, mo, zh_int(g[2]))), True
+            return _part_of_month(_month(y, mo), g[3] or ""), True
+        return _part_of_year(y, g[4] or ""), True
+    if kind == "nyearsago":
+        n = zh_int(g[0])
+        if n is None or n > 200:
+            return None
+        d = _shift_years(as_of, -n)
+        if g[1] and ("天" in g[1] or "日" in g[1]):
+            return _day(d), True
+        if g[1] and "月" in g[1]:
+            return _month(d.year, d.month), True
+        return _year(d.year), True
+    if kind == "nmonthsago":
+        n = zh_int(g[0])
+        if n is None:
+            return None
+        d = _shift_months(as_of, -n)
+        return (_day(d) if g[1] else _month(d.year, d.month)), True
+    if kind == "nweeksago":
+        n = zh_int(g[0])
+        return (_week(as_of - timedelta(weeks=n)), True) if n is not None else None
+    if kind == "ndaysago":
+        n = zh_int(g[0])
+        return (_day(as_of - timedelta(days=n)), True) if n is not None else None
+    if kind == "recent":
+        n = zh_int(g[0])
+        if n is None:
+            return None
+        unit = g[1]
+        start = (_shift_years(as_of, -n) if unit == "年" else _shift_months(as_of, -n) if "月" in unit
+                 else as_of - timedelta(weeks=n) if unit in ("周", "个星期") else as_of - timedelta(days=n))
+        return Period(start, as_of), True
+    if kind == "relmonth":
+        shift = {"上上个月": -2, "上个月": -1, "上月": -1, "本月": 0, "这个月": 0, "当月": 0, "下个月": 1, "下月": 1}[g[0]]
+        p = _month(as_of.year, as_of.month + shift)
+        if g[1]:
+            day = zh_int(g[1].rstrip("日号").strip())
+            return _day(date(p.start.year, p.start.month, day)), True
+        return _part_of_month(p, g[2] or ""), True
+    if kind == "relweek":
+        shift = -2 if g[0] == "上上周" else -1 if g[0].startswith("上") else 1 if g[0] == "下周" else 0
+        return _week(as_of + timedelta(weeks=shift)), True
+    if kind == "relquarter":
+        shift = -1 if g[0].startswith("上") else 1 if g[0].startswith("下") else 0
+        q0 = (as_of.month - 1) // 3 + shift
+        y = as_of.year + q0 // 4
+        q0 %= 4
+        return _months(y, 3 * q0 + 1, 3 * q0 + 3), True
+    if kind == "relday":
+        shift = {"今天": 0, "今日": 0, "昨天": -1, "昨日": -1, "前天": -2, "明天": 1}[g[0]]
+        return _day(as_of + timedelta(days=shift)), True
+    if kind == "md":
+        mo = zh_int(g[0])
+        if not mo or not 1 <= mo <= 12:
+            return None
+        y = as_of.year if (mo, zh_int(g[1]) or 1) <= (as_of.month, as_of.day) else as_of.year - 1
+        if g[1]:
+            return _day(date(y, mo, zh_int(g[1]))), True
+        return _part_of_month(_month(y, mo), g[2] or ""), True
+    if kind == "halfyear":
+        return _part_of_year(as_of.year, g[0]), True
     return None
 
 
