@@ -381,6 +381,24 @@ class CleanSettings(Section):
         100, ge=0, description="No article found: the page's plain text is used if it holds this much prose.")
 
 
+class TimeSettings(Section):
+    """Time-aware answering (qa/time/): time expressions in questions, publication-date filters, recency."""
+
+    enabled: bool = Field(True, description="Read time expressions in questions and filter or rank by publication "
+                          "date; false = the time-blind pipeline (measured beside it in bench/chronoqa.py).")
+    min_in_period: int = Field(3, ge=0, le=50, description="Fewer passages than this inside the question's period: "
+                               "widen it by widen_days on each side. 3 = answer.context_passages (not tuned; the "
+                               "ChronoQA dev sample in docs/eval-reports/chronoqa-time.md ran with it).")
+    widen_days: int = Field(31, ge=0, le=3650, description="Days added on each side of a period that holds too few "
+                            "passages (one month: news of an event often runs into the next month).")
+    recency_margin: float = Field(0.02, ge=0.0, le=1.0, description="'latest / 最新 / 目前' questions: passages "
+                                  "whose dense cosine is within this of the best one count as equally relevant and "
+                                  "stand for one report: the newest is kept (not tuned: e5 cosines of same-topic "
+                                  "news differ by about 0.01).")
+    recency_candidates: int = Field(10, ge=1, le=200, description="How many of the best passages a 'latest' "
+                                    "question re-ranks by date.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ARTICLEQA_",
@@ -399,6 +417,7 @@ class Settings(BaseSettings):
     reader: ReaderSettings = Field(ReaderSettings(), description=ReaderSettings.__doc__)
     server: ServerSettings = Field(ServerSettings(), description=ServerSettings.__doc__)
     clean: CleanSettings = Field(CleanSettings(), description=CleanSettings.__doc__)
+    time: TimeSettings = Field(TimeSettings(), description=TimeSettings.__doc__)
 
     def __init__(self, _given_as: str = "argument", **values: Any) -> None:
         _check_nested_env_names(type(self))

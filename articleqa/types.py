@@ -49,6 +49,7 @@ class Passage:
     score: float = 0.0
     dense_score: float | None = None
     keyword_score: float | None = None
+    date: str = ""  # the article's publication date, ISO at its precision ("" = undated)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -66,6 +67,7 @@ class Citation:
     start: int  # span of the quote in the article's cleaned text
     end: int
     source: str = ""
+    date: str = ""  # the cited article's publication date, ISO at its precision ("" = undated)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +94,7 @@ class Answer:
     # the span reader's best span score minus its no-answer score (qa.readers), when it read the passages
     reader_margin: float | None = None
     answered_by: str = ""  # "reader", "generator", "quote" (best sentences), "metadata", "" (refused)
+    as_of: str = ""  # the day the question was asked at (ISO), when it named a time or one was given
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,4 +115,5 @@ class Answer:
             "span_p": self.span_p,
             "reader_margin": self.reader_margin,
             "answered_by": self.answered_by,
+            "as_of": self.as_of,
         }

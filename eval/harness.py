@@ -185,15 +185,19 @@ def _make_progress(progress: bool | ProgressFn | None, total: int, desc: str):
     return update, bar.close
 
 
-def _ask(assistant: Any, question: str, mode: str):
-    """``assistant.ask`` in ``mode`` where it takes a mode (qa.Assistant does); else as it is set up."""
+def _ask(assistant: Any, question: str, mode: str, as_of: str | None = None):
+    """``assistant.ask`` in ``mode`` where it takes a mode (qa.Assistant does); else as it is set up. A question
+    asked at a date (ChronoQA's ``question_date``) passes it as ``as_of`` where ``ask`` takes one."""
     try:
         params = inspect.signature(assistant.ask).parameters
     except (TypeError, ValueError):
         params = {}
+    kw: dict[str, Any] = {}
     if "mode" in params:
-        return assistant.ask(question, mode=mode)
-    return assistant.ask(question)
+        kw["mode"] = mode
+    if as_of and "as_of" in params:
+        kw["as_of"] = as_of
+    return assistant.ask(question, **kw)
 
 
 def run_one(assistant: Any, rec: dict, mode: str, articles: Mapping[str, str]) -> QuestionResult:
@@ -205,7 +209,7 @@ def run_one(assistant: Any, rec: dict, mode: str, articles: Mapping[str, str]) -
             r.retrieved = list(assistant.retrieve(r.question, k=RETRIEVE_K))
             r.elapsed = time.perf_counter() - t0
         else:
-            r.answer = _ask(assistant, r.question, mode)
+            r.answer = _ask(assistant, r.question, mode, rec.get("question_date"))
             r.elapsed = time.perf_counter() - t0
             r.retrieved = list(assistant.retrieve(r.question, k=RETRIEVE_K))
     except KeyboardInterrupt:

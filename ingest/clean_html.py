@@ -402,8 +402,9 @@ def _fill_meta(res: CleanResult, page: dict[str, str], tmeta: dict[str, str], h1
         or tmeta.get("author", "")
     res.source = res.source or page.get("og:site_name", "") or _site_from_title(page.get("title", ""), res.title) \
         or page.get("dc.publisher", "") or tmeta.get("sitename", "")
-    res.date = res.date or page.get("article:published_time", "") or page.get("pubdate", "") or page.get("date", "") \
-        or tmeta.get("date", "")
+    # trafilatura's date is left out: it guesses from any date on the page ("© 2024", a related link's date);
+    # ingest.pubdate reads the markup (htmldate, markup only) and the page's time stamp instead.
+    res.date = res.date or page.get("article:published_time", "") or page.get("pubdate", "") or page.get("date", "")
 
 
 def _site_from_title(page_title: str, title: str) -> str:

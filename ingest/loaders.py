@@ -3,7 +3,8 @@
 Formats (by extension): ``.txt`` (plain text, or a text dump with stray HTML fragments), ``.html``/``.htm``,
 ``.md``/``.markdown`` (cleaned by :func:`ingest.clean_document.clean_document`) and ``.jsonl`` (one already-clean article
 a line: ``id``, ``title``, ``text``, optional ``source``, ``url``, ``date``, ``author``, ``lang``; its text is kept
-as is apart from line endings).
+as is apart from line endings). ``Article.date`` is the publication date as ISO 8601 at its precision
+(:mod:`ingest.pubdate`; "" when the page or line gives none).
 
 Every problem with a file is an :class:`ingest.errors.IngestError` whose message names the file and the problem in
 one line: missing path, unsupported type, over the size limit, binary, undecodable, empty, nothing left after
@@ -22,6 +23,7 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from articleqa.dates import parse_pub_date
 from articleqa.settings import Settings
 from articleqa.text import detect_lang
 from articleqa.types import Article
@@ -29,6 +31,7 @@ from ingest.clean_document import clean_document
 from ingest.decode import DecodeProblem, decode_bytes
 from ingest.errors import IngestError
 from ingest.formats import KINDS, SUPPORTED_EXTENSIONS  # noqa: F401 - re-exported: the loaders' own list
+from ingest.pubdate import page_date
 
 ID_CHARS = 16
 _GLOB_CHARS = set("*?[")
@@ -157,7 +160,9 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
     title = res.title or path.stem
     lang = detect_lang(title + "\n" + body)
     # A date the extractor inferred (e.g. 2024-01-01 from "© 2024") is metadata, not something the page said.
-    byline = byline_paragraph(res.author, res.source, res.date if res.date in text else "", lang)
+    said = res.date if res.date in text else ""
+    byline = byline_paragraph(res.author, res.source, said, lang)
+    date = page_date(said, text, kind)
     if byline:
         body = f"{byline}\n\n{body}"
     h = content_hash(body)
@@ -167,7 +172,7 @@ def load_path(path: str | Path, settings: Settings, errors: list[IngestError] | 
         text=body,
         source=res.source,
         url=res.url,
-        date=res.date,
+        date=date,
         author=res.author,
         lang=lang,
         path=str(path),
@@ -219,6 +224,15 @@ def _field(obj: dict, name: str, path: Path) -> str:
     return v
 
 
+def _date_field(obj: dict, path: Path) -> str:
+    """The ``date`` field as ISO 8601 at its precision; a value that holds no date is an error, not "undated"."""
+    raw = _field(obj, "date", path).strip()
+    iso = parse_pub_date(raw)
+    if raw and not iso:
+        raise IngestError(path, f"field 'date': {raw[:40]!r} is not a date (e.g. 2018-03-05, 2018年3月5日, Mar 5, 2018)")
+    return iso
+
+
 def _jsonl_article(path: Path, line: str) -> Article:
     obj = json.loads(line)
     if not isinstance(obj, dict):
@@ -237,7 +251,7 @@ def _jsonl_article(path: Path, line: str) -> Article:
         text=body,
         source=_field(obj, "source", path),
         url=_field(obj, "url", path),
-        date=_field(obj, "date", path),
+        date=_date_field(obj, path),
         author=_field(obj, "author", path),
         lang=_field(obj, "lang", path) or detect_lang(title + "\n" + body),
         path=str(path),

@@ -150,14 +150,15 @@ class Assistant:
         return self.retriever.search(question, k or self.settings.retrieval.top_k, filters)
 
     def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None,
-            filters=None) -> Answer:
+            filters=None, as_of=None) -> Answer:
         """Answer ``question`` (given earlier (user, assistant) turns) in ``mode`` ('llm' | 'extractive'), from the
-        articles that pass ``filters`` (a SearchFilter; None = the collections the assistant was opened with)."""
+        articles that pass ``filters`` (a SearchFilter; None = the collections the assistant was opened with), as
+        asked on ``as_of`` (a date or ``YYYY-MM-DD``; None = today, said in the notes when the question needs it)."""
         return self._steps.invoke({"question": question, "history": list(history), "mode": mode, "k": k,
-                                   "filters": filters})
+                                   "filters": filters, "as_of": as_of})
 
     def stream(self, question: str, history: History = (), mode: str | None = None,
-               k: int | None = None, filters=None) -> Iterator[dict | Answer]:
+               k: int | None = None, filters=None, as_of=None) -> Iterator[dict | Answer]:
         """Yield ``{"type": "token", "text": ...}`` events while the answer is generated, then the final `Answer`
         (whose text replaces the streamed one: checks may drop sentences or fall back to quoting)."""
         q: queue.Queue = queue.Queue()
@@ -168,7 +169,7 @@ class Assistant:
             try:
                 ans = self._steps.invoke({
                     "question": question, "history": list(history), "mode": mode, "k": k, "filters": filters,
-                    "on_token": lambda t: q.put({"type": "token", "text": t}), "cancel": cancel,
+                    "as_of": as_of, "on_token": lambda t: q.put({"type": "token", "text": t}), "cancel": cancel,
                 })
                 q.put(ans)
             except Cancelled:

@@ -34,6 +34,7 @@ from qa.refusal import RefusalPolicy, refused_answer
 from qa.short_answer import short_answer, span_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
+from qa.time import compare_answer, finish_time, gate_question, resolve_time, retrieve_in_time
 
 __all__ = ["AnswerSteps", "Cancelled", "ChainContext", "STEPS", "build_chain"]
 
@@ -130,8 +131,9 @@ def _retrieve(ctx: ChainContext):
         t = time.perf_counter()
         a = ctx.settings.answer
         k = max(s.k or ctx.settings.retrieval.top_k, 2 * a.context_passages)
+        resolve_time(ctx.settings, s)  # the question's time against as_of (qa/time); relative dates written out
         # the passages the model (or the extractive answer) sees come first
-        found = ctx.retrieve(s.standalone, k) if s.filters is None else ctx.retrieve(s.standalone, k, s.filters)
+        found = retrieve_in_time(ctx, s, k)
         s.passages = order_for_context(s.standalone, found, a.context_passages, a)
         s.timings["retrieve"] = time.perf_counter() - t
         s.refuse = ctx.policy.filtered_out(found, s.filters)
@@ -150,7 +152,11 @@ def _gate(ctx: ChainContext):
         mode_name = ctx.llm_kind if s.mode == "llm" else "extractive"
         s.direct = metadata_answer(s.standalone, s.lang, s.passages, mode_name, ctx.get_article, ctx.chunks_of)
         if s.direct is None:
-            s.refuse = ctx.policy.before_reading(s.standalone, s.passages, s.lang)
+            s.direct = compare_answer(ctx, s, mode_name)  # "which came first?", "same month?": from dates
+        if s.direct is None:
+            # a date the passages' publication dates cover is not a missing figure
+            question = gate_question(s, s.passages[: ctx.settings.answer.context_passages])
+            s.refuse = ctx.policy.before_reading(question, s.passages, s.lang)
         return s
 
     return run
@@ -276,7 +282,7 @@ def _finish(ctx: ChainContext):
         if s.reply is not None:
             ans.no_answer_p, ans.span_p = s.reply.p_empty, s.reply.span_min
         ans.timings = {**s.timings, "total": time.perf_counter() - s.t0}
-        return ans
+        return finish_time(ctx, s, ans)
 
     return run
 

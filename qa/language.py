@@ -18,6 +18,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "Closest passages:",
     },
     "sources": {"zh-Hant": "來源", "zh-Hans": "来源", "en": "Sources"},
+    "undated": {"zh-Hant": "無日期", "zh-Hans": "无日期", "en": "undated"},
     "note_weak_evidence": {
         "zh-Hant": "檢索到的段落與問題相關性太低(最高相似度 {score:.3f} < {threshold:.2f}),不作答。",
         "zh-Hans": "检索到的段落与问题相关性太低(最高相似度 {score:.3f} < {threshold:.2f}),不作答。",

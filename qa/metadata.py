@@ -54,6 +54,15 @@ def _locate(value: str, article: Article, chunks: list[Chunk]) -> tuple[Chunk, i
     return None
 
 
+_BYLINE_DATE = re.compile(r"(?:^|\|\s*)(?:日期|Date)\s*[:：]\s*([^|\n]+?)\s*(?:\||$)", re.M)
+
+
+def _written_date(text: str) -> str:
+    """The date in the article's byline paragraph (``日期:2018年第5期``, see ingest.loaders.byline_paragraph)."""
+    m = _BYLINE_DATE.search(text.split("\n\n", 1)[0])
+    return m.group(1) if m else ""
+
+
 def metadata_answer(question: str, lang: str, passages: list[Passage], mode: str,
                     get_article: Callable[[str], Article | None],
                     chunks_of: Callable[[str], list[Chunk]]) -> Answer | None:
@@ -66,6 +75,8 @@ def metadata_answer(question: str, lang: str, passages: list[Passage], mode: str
     if article is None:
         return None
     value = (getattr(article, name, "") or "").strip()
+    if name == "date":  # the date as the page wrote it (2018年第5期), where its byline holds one; else the ISO date
+        value = _written_date(article.text) or value
     found = _locate(value, article, chunks_of(article.id)) if value else None
     if found is None:
         return None

@@ -45,6 +45,7 @@ class ChainState:
     filters: Any = None  # an articleqa.store.SearchFilter; None = the assistant's default scope
     on_token: TokenCallback | None = None
     cancel: threading.Event | None = None
+    as_of: Any = None  # the day the question is asked at (date or ISO string); None = today, said in the notes
     # filled in by the steps
     t0: float = field(default_factory=time.perf_counter)
     lang: str = "en"
@@ -60,6 +61,8 @@ class ChainState:
     llm_failed: bool = False
     tokens_in: int = 0
     tokens_out: int = 0
+    time: Any = None  # an articleqa.timeexpr.QuestionTime (qa/time), when time-aware answering is on
+    time_query: str = ""  # what retrieval searches for: the question with its relative dates written out
 
     @classmethod
     def from_request(cls, req: "dict | ChainState") -> "ChainState":
@@ -73,4 +76,5 @@ class ChainState:
             filters=req.get("filters"),
             on_token=req.get("on_token"),
             cancel=req.get("cancel"),
+            as_of=req.get("as_of"),
         )

@@ -180,12 +180,16 @@ class FaissSqliteStore(Store):
         self._article_cols = [f if f in have or not self._read_only else f"'{DEFAULT_COLLECTION}' AS {f}"
                               for f in _ARTICLE_FIELDS]
         self._pub_date_col = "pub_date" if "pub_date" in have or not self._read_only else "NULL AS pub_date"
-        if not missing or self._read_only:
+        if self._read_only:
+            return
+        # An index made before English dates were read has "Mar 5, 2018" with no pub_date: read those again.
+        undated = "" if missing else " WHERE pub_date IS NULL AND date != ''"
+        if not missing and self._conn.execute(f"SELECT 1 FROM articles{undated} LIMIT 1").fetchone() is None:
             return
         self._conn.execute("BEGIN IMMEDIATE")
         for col in missing:
             self._conn.execute(f"ALTER TABLE articles ADD COLUMN {col} {_ADDED_COLUMNS[col]}")
-        rows = self._conn.execute("SELECT id, date FROM articles").fetchall()
+        rows = self._conn.execute(f"SELECT id, date FROM articles{undated}").fetchall()
         self._conn.executemany("UPDATE articles SET pub_date = ? WHERE id = ?",
                                [(iso_date(d) or None, i) for i, d in rows])
         self._conn.execute("COMMIT")

@@ -2,24 +2,18 @@
 matching passages come back whenever k exist."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-DEFAULT_COLLECTION = "default"
+from articleqa.dates import Period, parse_pub_date
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?")
+DEFAULT_COLLECTION = "default"
 
 
 def iso_date(text: str) -> str:
-    """``YYYY-MM-DD`` of the first date in ``text`` (a missing day counts as the 1st), or "" when there is none."""
-    m = _DATE.search(text or "")
-    if not m:
-        return ""
-    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return ""
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    """The article's publication date as stored in ``pub_date``: ISO 8601 at the precision the article gave
+    (``2018-03-05``, ``2018-03``, ``2018``; "Mar 5, 2018" and 民國107年 are read too), or "" when it has none."""
+    return parse_pub_date(text)
 
 
 def _names(values: Iterable[str] | str | None) -> tuple[str, ...]:
@@ -36,7 +30,9 @@ class SearchFilter:
 
     collections: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    date_from: str = ""  # ISO date, inclusive (the article's publication date; undated articles never match)
+    # ISO days, inclusive, on the article's publication date; undated articles never match. An article dated to a
+    # month or a year matches when its month or year overlaps the range.
+    date_from: str = ""
     date_to: str = ""
     article_ids: tuple[str, ...] = ()
 
@@ -46,10 +42,11 @@ class SearchFilter:
         """A filter from loose values (a name or a list); bad dates raise ValueError naming the value."""
         dates = []
         for label, value in (("date_from", date_from), ("date_to", date_to)):
-            iso = iso_date(value) if value else ""
-            if value and not iso:
+            period = Period.of(iso_date(value)) if value else None
+            if value and period is None:
                 raise ValueError(f"{label}: {value!r} is not a date (expected YYYY-MM-DD)")
-            dates.append(iso)
+            # "2024-03" as date_from starts on the 1st, as date_to ends on the 31st
+            dates.append("" if period is None else (period.start if label == "date_from" else period.end).isoformat())
         return cls(_names(collections), _names(sources), dates[0], dates[1], _names(article_ids))
 
     def is_empty(self) -> bool:
@@ -71,7 +68,7 @@ class SearchFilter:
             return False
         if self.date_from or self.date_to:
             d = iso_date(article.get("date", ""))
-            if not d or (self.date_from and d < self.date_from) or (self.date_to and d > self.date_to):
+            if not d or (self.date_from and d < self.date_from[:len(d)]) or (self.date_to and d > self.date_to):
                 return False
         return True
 
@@ -86,9 +83,11 @@ class SearchFilter:
                 conds.append(f"{prefix}{col} IN ({', '.join([mark] * len(values))})")
                 params += list(values)
         if self.date_from:
-            conds.append(f"{prefix}pub_date >= {mark}")
-            params.append(self.date_from)
+            # pub_date is ISO at its precision ("2018-03"): it ends on or after date_from when it is >= date_from cut
+            # to its length; the first test (the year) lets an index on pub_date narrow the rows.
+            conds.append(f"{prefix}pub_date >= {mark} AND {prefix}pub_date >= substr({mark}, 1, length({prefix}pub_date))")
+            params += [self.date_from[:4], self.date_from]
         if self.date_to:
-            conds.append(f"{prefix}pub_date <= {mark}")
+            conds.append(f"{prefix}pub_date <= {mark}")  # a prefix sorts first: "2018-03" <= "2018-03-05"
             params.append(self.date_to)
         return (" AND ".join(conds) or "TRUE"), params

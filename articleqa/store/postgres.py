@@ -132,7 +132,26 @@ class PostgresStore(Store):
         if fmt is None or fmt[0] != FORMAT:
             conn.close()
             raise StoreError(f"{redact(url)}: not an articleqa store (format {fmt[0] if fmt else 'missing'})")
-        return cls(url, settings, conn, read_only=read_only)
+        store = cls(url, settings, conn, read_only=read_only)
+        if not read_only:
+            store._repair_pub_dates()
+        return store
+
+    def _repair_pub_dates(self) -> None:
+        """Articles stored before English dates were read ("Mar 5, 2018") have no pub_date: read those again."""
+        with self._lock:
+            rows = self._q("SELECT id, date FROM aq_articles WHERE pub_date IS NULL AND date != ''").fetchall()
+            fixed = [(iso, i) for i, d in rows if (iso := iso_date(d))]
+            if not fixed:
+                return
+            try:
+                self._begin()
+            except StoreError:  # another process is writing: it stays undated until the next open
+                return
+            for iso, i in fixed:
+                self._q("UPDATE aq_articles SET pub_date = %s WHERE id = %s", (iso, i))
+                self._q("UPDATE aq_chunks SET pub_date = %s WHERE article_id = %s", (iso, i))
+            self.commit()
 
     # ------------------------------------------------------------------ meta / version
     def _q(self, sql: str, params: Any = None):

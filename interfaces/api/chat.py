@@ -64,7 +64,8 @@ def footnotes(answer: Answer) -> str:
     from qa.language import message
 
     label = message("sources", answer.lang if answer.lang in ("zh-Hant", "zh-Hans") else "en")
-    lines = [f"[{c.n}] {c.title}: “{' '.join(c.quote.split())}”" for c in sorted(answer.citations, key=lambda c: c.n)]
+    lines = [f"[{c.n}] {c.title}: “{' '.join(c.quote.split())}”{f' ({c.date})' if c.date else ''}"
+             for c in sorted(answer.citations, key=lambda c: c.n)]
     return f"\n\n{label}:\n" + "\n".join(lines)
 
 
@@ -75,7 +76,8 @@ def extra(answer: Answer, stream_replaced: bool = False) -> dict[str, Any]:
         "notes": list(answer.notes), "mode": answer.mode, "question": answer.question,
         "standalone_question": answer.standalone_question, "lang": answer.lang,
         "passages": [{"title": p.title, "article_id": p.chunk.article_id, "chunk_id": p.chunk.id,
-                      "score": round(float(p.score), 4)} for p in answer.passages],
+                      "score": round(float(p.score), 4), "date": p.date} for p in answer.passages],
+        "as_of": answer.as_of,
         "timings": {k: round(v, 3) for k, v in answer.timings.items()}, "stream_replaced": stream_replaced,
     }
 

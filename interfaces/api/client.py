@@ -22,12 +22,12 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
 
 
 def ask_server(url: str, question: str, mode: str | None = None, top_k: int | None = None,
-               api_key: str | None = None, timeout: float = 600.0) -> Answer:
+               api_key: str | None = None, timeout: float = 600.0, as_of: str | None = None) -> Answer:
     import httpx
 
     endpoint = url.rstrip("/") + "/api/ask"
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    body = {"question": question, "mode": mode, "top_k": top_k}
+    body = {"question": question, "mode": mode, "top_k": top_k, "as_of": as_of}
     try:
         r = httpx.post(endpoint, json={k: v for k, v in body.items() if v is not None}, headers=headers,
                        timeout=timeout)

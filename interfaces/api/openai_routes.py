@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from interfaces.api.chat import completion, split_messages, stream_completion
 from interfaces.api.schemas import ChatRequest
-from interfaces.api.service import ApiService
+from interfaces.api.service import ApiService, checked_as_of
 
 
 def build_router(service: ApiService, auth) -> APIRouter:
@@ -27,11 +27,13 @@ def build_router(service: ApiService, auth) -> APIRouter:
         mode = req.mode or model_mode
         question, history = split_messages(req.messages)
         if not req.stream:
-            answer = await run_in_threadpool(service.ask, collection, question, history, mode, req.top_k)
+            answer = await run_in_threadpool(service.ask, collection, question, history, mode, req.top_k,
+                                             req.as_of)
             return completion(answer, req.model)
         service.assistant(collection)  # 404 before the stream starts
+        as_of = checked_as_of(req.as_of)  # 400 before the stream starts
         ticket = service.ticket(mode)  # 503 before the stream starts
-        events = service.stream(collection, question, history, mode, req.top_k, ticket)
+        events = service.stream(collection, question, history, mode, req.top_k, ticket, as_of)
         include_usage = bool((req.stream_options or {}).get("include_usage"))
         return StreamingResponse(stream_completion(events, req.model, include_usage), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

@@ -34,7 +34,7 @@ def build_router(service: ApiService, auth) -> APIRouter:
     @r.post("/ask", summary="Answer a question: the Answer as JSON")
     async def ask(req: AskRequest) -> dict[str, Any]:
         answer = await run_in_threadpool(service.ask, req.collection, req.question, list(req.history), req.mode,
-                                         req.top_k)
+                                         req.top_k, req.as_of)
         return answer.to_dict()
 
     @r.post("/search", summary="Passages only, best first")

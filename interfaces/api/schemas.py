@@ -17,7 +17,8 @@ class ChatMessage(BaseModel):
 
 class ChatRequest(BaseModel):
     """OpenAI's chat completion request. Sampling fields (temperature, max_tokens...) are accepted and ignored:
-    the settings decide them. Two extra fields: ``mode`` and ``top_k`` (with the openai package: ``extra_body``)."""
+    the settings decide them. Three extra fields: ``mode``, ``top_k`` and ``as_of`` (with the openai package:
+    ``extra_body``)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -27,6 +28,8 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = None
     mode: Mode | None = Field(None, description="llm | extractive; default: the model suffix, then settings")
     top_k: int | None = Field(None, ge=1, le=50, description="passages to retrieve")
+    as_of: str | None = Field(None, description="the day the question is asked at (YYYY-MM-DD): 去年, last month... "
+                              "are read against it; default today (said in the answer's notes)")
 
 
 class AskRequest(BaseModel):
@@ -35,6 +38,7 @@ class AskRequest(BaseModel):
     collection: str | None = None
     mode: Mode | None = None
     top_k: int | None = Field(None, ge=1, le=50)
+    as_of: str | None = Field(None, description="the day the question is asked at (YYYY-MM-DD); default today")
 
 
 class SearchFilters(BaseModel):

@@ -88,17 +88,18 @@ class ApiService:
         return stack
 
     def ask(self, collection: str | None, question: str, history: list[tuple[str, str]], mode: str | None,
-            k: int | None) -> Answer:
+            k: int | None, as_of: str | None = None) -> Answer:
         assistant = self.assistant(collection)
+        day = checked_as_of(as_of)
         with self.ticket(mode):
-            return _busy_to_503(lambda: assistant.ask(question, history=history, mode=mode, k=k))
+            return _busy_to_503(lambda: assistant.ask(question, history=history, mode=mode, k=k, as_of=day))
 
     def stream(self, collection: str | None, question: str, history: list[tuple[str, str]], mode: str | None,
-               k: int | None, ticket: contextlib.ExitStack) -> Iterator[dict | Answer]:
+               k: int | None, ticket: contextlib.ExitStack, as_of: str | None = None) -> Iterator[dict | Answer]:
         """Token events, then the Answer; ``ticket`` (from `ticket`) is released when the stream ends."""
         assistant = self.assistant(collection)
         with ticket:
-            yield from assistant.stream(question, history=history, mode=mode, k=k)
+            yield from assistant.stream(question, history=history, mode=mode, k=k, as_of=as_of)
 
     def search(self, collection: str | None, query: str, k: int | None, filters=None) -> list[Passage]:
         """Passages for ``query``; ``filters`` (the request's `SearchFilters`) replaces the default scope."""
@@ -123,6 +124,16 @@ def search_filter(filters):
     except ValueError as e:
         raise ApiError(400, f"filters.{e}") from e
     return None if made.is_empty() else made
+
+
+def checked_as_of(value: str | None):
+    """The ``as_of`` day of a request; a value that is not a date is a 400 naming it."""
+    from articleqa.timeexpr import parse_as_of
+
+    try:
+        return parse_as_of(value)
+    except ValueError as e:
+        raise ApiError(400, str(e)) from e
 
 
 def _busy_to_503(call):

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ask a running `articleqa serve` (e.g. http://127.0.0.1:7860) instead of loading the models")
     p.add_argument("--api-key", dest="api_key", default=None,
                    help="the server's API key (default: $ARTICLEQA_API_KEY; needed beyond 127.0.0.1)")
+    p.add_argument("--as-of", dest="as_of", default=None, metavar="YYYY-MM-DD",
+                   help="the day the question is asked at: 去年, last month, 三年前的今天 are read against it "
+                        "(default: today, said in the notes when the question needs it)")
     add_index_option(p)
     add_collection_options(p, filters=True)
     p.set_defaults(func=run)
@@ -33,12 +36,14 @@ def format_answer(ans, show_notes: bool = True, show_text: bool = True) -> str:
         lines += ["", message("sources", ans.lang) + ":"]
         for c in ans.citations:
             quote = " ".join(c.quote.split())
-            lines.append(f"[{c.n}] {c.title} ({c.chunk_id}, {c.start}-{c.end})\n    「{quote}」")
+            date = getattr(c, "date", "") or message("undated", ans.lang)
+            lines.append(f"[{c.n}] {c.title} ({date}; {c.chunk_id}, {c.start}-{c.end})\n    「{quote}」")
     elif ans.refused and ans.passages:
         lines += ["", message("related", ans.lang)]
         for i, p in enumerate(ans.passages, 1):
             text = " ".join(p.chunk.text.split())
-            lines.append(f"  {i}. {p.title}: {text[:80]}{'…' if len(text) > 80 else ''}")
+            date = f" ({p.date})" if getattr(p, "date", "") else ""
+            lines.append(f"  {i}. {p.title}{date}: {text[:80]}{'…' if len(text) > 80 else ''}")
     if show_notes and ans.notes:
         lines.append("")
         lines += [f"note: {n}" for n in ans.notes]
@@ -52,7 +57,7 @@ def run_remote(args: argparse.Namespace) -> int:
 
     try:
         ans = ask_server(args.server, args.question, args.mode, args.top_k,
-                         args.api_key or os.environ.get("ARTICLEQA_API_KEY"))
+                         args.api_key or os.environ.get("ARTICLEQA_API_KEY"), as_of=args.as_of)
     except ServerError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -62,6 +67,7 @@ def run_remote(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from articleqa.store import StoreError
+    from articleqa.timeexpr import parse_as_of
     from qa.assistant import Assistant
 
     if args.server:
@@ -69,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args, top_k="retrieval.top_k")
     try:
         filters = filters_from_args(args)
+        as_of = parse_as_of(args.as_of)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -81,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     with assistant:
-        ans = assistant.ask(args.question, mode=args.mode, k=args.top_k, filters=filters)
+        ans = assistant.ask(args.question, mode=args.mode, k=args.top_k, filters=filters, as_of=as_of)
     if args.json:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
     else:

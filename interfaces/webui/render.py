@@ -127,6 +127,7 @@ def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     else:
         body = f'<mark class="aq-hl">{esc(c.quote)}</mark>'
     source = f' <span class="aq-src">· {esc(c.source)}</span>' if c.source else ""
+    source += f' <span class="aq-date">· {esc(c.date)}</span>' if getattr(c, "date", "") else ""
     return (
         f'<div class="aq-card" data-choice="c{int(c.n)}">'
         f'<div class="aq-card-head"><span class="aq-n">[{int(c.n)}]</span> '
@@ -140,6 +141,7 @@ def passage_card(i: int, p: Passage) -> str:
     if len(text) > 2 * CONTEXT_CHARS:
         text = text[: 2 * CONTEXT_CHARS] + "…"
     source = f' <span class="aq-src">· {esc(p.source)}</span>' if p.source else ""
+    source += f' <span class="aq-date">· {esc(p.date)}</span>' if getattr(p, "date", "") else ""
     return (
         f'<div class="aq-card aq-related" data-choice="p{int(i)}">'
         f'<div class="aq-card-head"><span class="aq-n">{i}.</span> <span class="aq-title">{esc(p.title)}</span>'

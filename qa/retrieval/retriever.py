@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from articleqa.dates import parse_pub_date
 from articleqa.settings import Settings
 from articleqa.types import Passage
 from qa.retrieval.dense import dense_search, embed_query
@@ -107,6 +108,7 @@ class HybridRetriever:
                     score=float(f.score),
                     dense_score=f.dense,
                     keyword_score=f.keyword,
+                    date=parse_pub_date(art.get("date") or ""),  # ISO, also from an index made before ISO dates
                 )
             )
         return out

@@ -1,0 +1,130 @@
+"""Time-aware answers end to end (real embedder, FAISS + SQLite, extractive mode): as_of through the Python API,
+the CLI and the HTTP API (the official openai client's extra body and /api/ask); date filters, comparisons and
+same-month questions from the passages' dates, yes/no answers, dates on sources, and today's date in the notes
+when no as_of is given."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import httpx
+import pytest
+
+from articleqa.settings import load_settings
+
+ARTICLES = [
+    ("u2310", "2023-10-05", "国家统计局10月5日公布，全国城镇调查失业率为5.0%，比上月下降0.2个百分点。"),
+    ("u2311", "2023-11-06", "国家统计局11月6日公布，全国城镇调查失业率为4.8%，比上月有所回落。"),
+    ("u2410", "2024-10-04", "国家统计局10月4日公布，全国城镇调查失业率为5.1%，比上月上升0.1个百分点。"),
+    ("e1", "2020-03-13", "加西大学宣布关闭校园，所有课程改为线上教学，学生宿舍将在一周内关闭。"),
+    ("e2", "2020-05-20", "陕西城固县朝阳小学发生学生集体呕吐事件，当地已成立调查组调查原因。"),
+    ("e3", "2020-05-28", "北京市发布生活垃圾分类条例实施细则，明确了各类场所的分类责任。"),
+    ("b1", "Mar 5, 2018", "The harbour board approved a budget of 12 million dollars for the new ferry terminal."),
+    ("b2", "2019-03-07", "The harbour board approved a budget of 15 million dollars for dredging the channel."),
+]
+AS_OF = "2024-11-12"
+UNEMPLOYMENT = "去年10月全国城镇调查失业率是多少？"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    from ingest import ingest_paths
+
+    root = tmp_path_factory.mktemp("time-index")
+    src = root / "news.jsonl"
+    src.write_text("\n".join(json.dumps({"id": i, "title": f"新闻 {i}", "text": t, "date": d}, ensure_ascii=False)
+                             for i, d, t in ARTICLES), encoding="utf-8")
+    index = root / "index"
+    settings = load_settings().with_overrides({"index_dir": str(index)})
+    report = ingest_paths([src], index_dir=index, settings=settings)
+    assert report.added == len(ARTICLES) and not report.failed
+    return index
+
+
+@pytest.fixture(scope="module")
+def assistant(index):
+    from qa import Assistant
+
+    with Assistant.open(index, load_settings()) as a:
+        yield a
+
+
+def test_relative_question_filters_to_its_period(assistant):
+    ans = assistant.ask(UNEMPLOYMENT, mode="extractive", as_of=AS_OF)
+    assert not ans.refused and "5.0%" in ans.text, ans.text
+    assert ans.citations[0].article_id == "u2310" and ans.citations[0].date == "2023-10-05"
+    assert ans.as_of == AS_OF and ans.standalone_question == UNEMPLOYMENT
+    assert any("2023-10-01" in n for n in ans.notes), ans.notes
+    assert all(p.date for p in ans.passages)
+    # asked a year later, the same words mean October 2024
+    later = assistant.ask(UNEMPLOYMENT, mode="extractive", as_of="2025-11-12")
+    assert "5.1%" in later.text and later.citations[0].article_id == "u2410", later.text
+
+
+def test_no_as_of_uses_today_and_says_so(assistant):
+    ans = assistant.ask(UNEMPLOYMENT, mode="extractive")
+    assert any(date.today().isoformat() in n and "今天" in n for n in ans.notes), ans.notes
+    with pytest.raises(ValueError, match="as_of"):
+        assistant.ask(UNEMPLOYMENT, mode="extractive", as_of="last week")
+
+
+def test_which_came_first_and_same_month_from_dates(assistant):
+    ans = assistant.ask("陕西城固县朝阳小学事件与加西大学关闭校园，哪一个事件发生更早？", mode="extractive", as_of=AS_OF)
+    assert ans.text.startswith("加西大学关闭校园"), ans.text
+    assert {c.article_id for c in ans.citations} == {"e1", "e2"} and all(c.date for c in ans.citations)
+    same = assistant.ask("陕西城固县朝阳小学事件和北京市生活垃圾分类条例实施细则是在同一个月发布的吗？", mode="extractive",
+                         as_of=AS_OF)
+    assert same.text.startswith("是的"), same.text
+    other = assistant.ask("加西大学关闭校园和陕西城固县朝阳小学事件是在同一个月吗？", mode="extractive", as_of=AS_OF)
+    assert other.text.startswith("不是"), other.text
+    en = assistant.ask("加西大學關閉校園與陝西城固縣朝陽小學事件，哪一個事件發生更早？", mode="extractive", as_of=AS_OF)
+    assert en.text.startswith("加西大學關閉校園"), en.text  # Traditional in, Traditional out
+
+
+def test_yes_no_and_latest(assistant):
+    ans = assistant.ask("2023年11月全国城镇调查失业率是否比上月回落？", mode="extractive", as_of=AS_OF)
+    assert ans.text.startswith("是的"), ans.text
+    latest = assistant.ask("目前最新的全国城镇调查失业率是多少？", mode="extractive", as_of=AS_OF)
+    assert latest.citations[0].article_id == "u2410", latest.text
+    assert latest.passages[0].date == "2024-10-04"
+
+
+def test_english_date_matches_a_filter(assistant):
+    ans = assistant.ask("What budget did the harbour board approve in March 2018?", mode="extractive", as_of=AS_OF)
+    assert "12 million" in ans.text and ans.citations[0].date == "2018-03-05", ans.text
+
+
+def test_cli_as_of_and_dated_sources(index, capsys):
+    from interfaces.cli import main
+
+    assert main(["ask", UNEMPLOYMENT, "--as-of", AS_OF, "--mode", "extractive", "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "5.0%" in out and "(2023-10-05;" in out
+    assert main(["ask", UNEMPLOYMENT, "--as-of", "soon", "--index", str(index)]) == 2
+    assert "as_of: 'soon' is not a date" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def served(index, tmp_path_factory):
+    from interfaces.api.testing import serve_subprocess
+    from interfaces.ports import free_port
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("time-logs") / "serve.log"
+    with serve_subprocess(index, port, env={"ARTICLEQA_ANSWER__MODE": "extractive"}, log=log):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_http_api_as_of(served):
+    import openai
+
+    client = openai.OpenAI(base_url=served + "/v1", api_key="x")
+    r = client.chat.completions.create(model="articleqa", messages=[{"role": "user", "content": UNEMPLOYMENT}],
+                                       extra_body={"as_of": AS_OF})
+    extra = r.model_extra["articleqa"]
+    assert "5.0%" in extra["text"] and extra["as_of"] == AS_OF
+    assert extra["citations"][0]["date"] == "2023-10-05" and "(2023-10-05)" in r.choices[0].message.content
+    got = httpx.post(served + "/api/ask", json={"question": UNEMPLOYMENT, "as_of": "2025-11-12"}, timeout=120).json()
+    assert "5.1%" in got["text"] and got["citations"][0]["date"] == "2024-10-04"
+    bad = httpx.post(served + "/api/ask", json={"question": UNEMPLOYMENT, "as_of": "tomorrow"}, timeout=60)
+    assert bad.status_code == 400 and "as_of" in bad.text

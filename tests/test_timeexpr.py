@@ -1,0 +1,71 @@
+"""Time expressions in questions (zh-Hant, zh-Hans, en) resolved against as_of; the parser never reads the clock."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from articleqa.timeexpr import parse_as_of, parse_question_time, zh_int
+
+
+def _read(question: str, as_of: str) -> list[tuple[str, str, bool]]:
+    qt = parse_question_time(question, date.fromisoformat(as_of))
+    return [(str(e.period), e.text, e.relative) for e in qt.exprs]
+
+
+@pytest.mark.parametrize("question, as_of, period", [
+    ("去年10月iPhone更新解决了哪个问题？", "2024-11-12", "2023-10-01..2023-10-31"),
+    ("去年的營收是多少？", "2024-11-12", "2023-01-01..2023-12-31"),
+    ("上個月的失業率是多少？", "2024-01-15", "2023-12-01..2023-12-31"),
+    ("上个月的CPI涨了多少？", "2024-03-15", "2024-02-01..2024-02-29"),
+    ("本月初發生了什麼？", "2024-05-15", "2024-05-01..2024-05-10"),
+    ("三年前的今天發生了什麼？", "2024-03-05", "2021-03-05"),
+    ("三年前王毅对朝鲜半岛问题的态度是什么？", "2024-11-12", "2021-01-01..2021-12-31"),
+    ("截至上周，荣盛发展的股价连续多少日涨停？", "2023-06-14", "2023-06-05..2023-06-11"),
+    ("2017年三季度末的贷款余额是多少？", "2024-01-01", "2017-07-01..2017-09-30"),
+    ("2017年第四季度", "2024-01-01", "2017-10-01..2017-12-31"),
+    ("今年上半年GDP增长多少？", "2024-08-01", "2024-01-01..2024-06-30"),
+    ("民國107年的營收是多少？", "2024-01-01", "2018-01-01..2018-12-31"),
+    ("民国一百零七年3月", "2024-01-01", "2018-03-01..2018-03-31"),
+    ("兩週前發生了什麼？", "2024-11-12", "2024-10-28..2024-11-03"),
+    ("近三年营收增长多少？", "2024-03-01", "2021-03-01..2024-03-01"),
+    ("8月15日发生了什么？", "2024-03-01", "2023-08-15"),  # a month and day not yet reached: last year's
+    ("What happened last March?", "2024-11-12", "2024-03-01..2024-03-31"),
+    ("What happened last March?", "2024-02-12", "2023-03-01..2023-03-31"),
+    ("What was the price two weeks ago?", "2024-11-12", "2024-10-28..2024-11-03"),
+    ("How many cases were reported last month?", "2024-01-15", "2023-12-01..2023-12-31"),
+    ("What did the bank say in March 2018?", "2024-01-01", "2018-03-01..2018-03-31"),
+    ("What happened in 2018?", "2024-01-01", "2018-01-01..2018-12-31"),
+    ("What was the output in Q3 2017?", "2024-01-01", "2017-07-01..2017-09-30"),
+    ("As of Mar 5, 2018 how many stores were open?", "2024-01-01", "2018-03-05"),
+])
+def test_expressions(question, as_of, period):
+    got = _read(question, as_of)
+    assert got and got[0][0] == period, got
+
+
+@pytest.mark.parametrize("question", [
+    "2024年巴黎奥运会中国获得多少金牌？",  # a year that names an event
+    "Who won the 2022 World Cup?",
+    "GNEV2024论坛在哪里举办？",
+    "京東金融的CEO是誰？",
+])
+def test_no_time_to_filter_by(question):
+    assert _read(question, "2024-11-12") == []
+
+
+def test_relative_flags_until_and_latest():
+    qt = parse_question_time("截至上周，荣盛发展的股价连续多少日涨停？", date(2023, 6, 14))
+    assert qt.relative and qt.exprs[0].until
+    assert not parse_question_time("2017年三季度的营收", date(2024, 1, 1)).relative
+    assert parse_question_time("目前最新的失業率是多少？", date(2024, 1, 1)).latest
+    assert parse_question_time("What is the latest unemployment rate?", date(2024, 1, 1)).latest
+    assert not parse_question_time("Who founded the company?", date(2024, 1, 1)).latest
+
+
+def test_as_of_is_read_not_guessed():
+    assert parse_as_of("2024-11-12") == date(2024, 11, 12)
+    assert parse_as_of(None) is None and parse_as_of("") is None
+    with pytest.raises(ValueError, match="as_of: 'yesterday' is not a date"):
+        parse_as_of("yesterday")
+    assert (zh_int("一百零七"), zh_int("二十三"), zh_int("十二"), zh_int("12"), zh_int("abc")) == (107, 23, 12, 12, None)
