@@ -127,6 +127,27 @@ class RetrievalSettings(Section):
     # CMRC / SQuAD): 0.5 -> .909/.885/.822, 0.7 -> .902/.911/.793. 0.5 is the one value that clears every target.
     dense_weight: float = 0.5
     rrf_k: int = 60
+    # --- cross-lingual retrieval (issue 24; qa/retrieval/crosslingual.py, measured by bench/cross_lingual.py on
+    # ../shared/eval/mlqa-xl/dev, docs/decisions/cross-lingual.md). Only a corpus holding another language group
+    # (Chinese / English) than the question's is affected; a same-language corpus keeps the plain ranking.
+    cross_lingual: Literal["off", "balanced", "translate"] = Field(
+        "translate", description="In a corpus mixing Chinese and English: 'balanced' searches each language's "
+        "chunks separately and merges the pools; 'translate' also has the local generator translate the question "
+        "into the other language for that side; 'off' = one pool for all.")
+    cross_lingual_merge: Literal["score", "interleave", "dense"] = Field(
+        "score", description="How the language pools are merged: by fused score (each pool standardised on its "
+        "own), round robin, or by in-language dense cosine.")
+    same_language_cosine: float = Field(
+        0.85, ge=0.0, le=1.0, description="A Chinese question whose best Chinese passage (plain ranking) reaches "
+        "this cosine and same_language_overlap is answered in its own language: no translation, plain ranking.")
+    same_language_cosine_en: float = Field(
+        0.83, ge=0.0, le=1.0, description="The same for an English question and English passages.")
+    same_language_overlap: float = Field(
+        0.2, ge=0.0, le=1.0, description="Lexical overlap (0..1) the best same-language sentence needs for that.")
+    translate_max_tokens: int = Field(
+        48, ge=8, le=256, description="Generation cap of a question translation (one line).")
+    translate_cache: bool = Field(
+        True, description="Keep question translations on disk under <cache>/translations/ (also in memory).")
 
 
 class AnswerSettings(Section):
@@ -214,6 +235,14 @@ class AnswerSettings(Section):
     # Follow-up rewriting (qa/prompts.py): conversation turns the rewrite sees, characters of each past answer.
     history_turns: int = 2
     history_chars: int = 160
+    # --- refusal across languages (issue 24; qa/cross_lingual.py): a passage found through the question's
+    # translation (cross-lingual retrieval) is judged by the translation's cosine against these floors.
+    min_dense_score_en_zh: float = Field(
+        0.80, ge=0.0, le=1.0, description="Cosine floor of a Chinese passage found through an English question's "
+        "Chinese translation (calibrated on mlqa-xl dev, bench/cross_lingual.py).")
+    min_dense_score_zh_en: float = Field(
+        0.80, ge=0.0, le=1.0, description="Cosine floor of an English passage found through a Chinese question's "
+        "English translation (calibrated on mlqa-xl dev, bench/cross_lingual.py).")
 
     @property
     def model_reads_simplified(self) -> bool:

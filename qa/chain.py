@@ -17,8 +17,9 @@ from typing import Any, Callable
 
 from articleqa.settings import Settings
 from articleqa.types import Answer, Article, Chunk, Passage
+from qa.cross_lingual import gate_question, order_for_context_by_language
 from qa.evidence import format_evidence, select_evidence
-from qa.extractive import extractive_answer, lexical_support, order_for_context
+from qa.extractive import extractive_answer, lexical_support
 from qa.followup import depends_on_history
 from qa.language import message, question_lang, to_answer_script
 from qa.metadata import metadata_answer
@@ -121,12 +122,13 @@ def _gate(ctx: ChainContext, s: ChainState) -> str | None:
     q, given = s.standalone, s.passages[:n_ctx]
     if weak_evidence(s.passages, ctx.settings, q):
         return weak_evidence_note(s.passages, ctx.settings, s.lang, q)
-    if weak_overlap(q, given, ctx.settings):
+    same = gate_question(q, given)  # the question in the top passage's language (its translation, if it had one)
+    if weak_overlap(same, given, ctx.settings):
         return message("note_weak_overlap", s.lang)
     missing = missing_question_figures(q, s.passages)
     if missing:
         return message("note_missing_figures", s.lang, figures=", ".join(missing))
-    if missing_asked_figure(q, given, ctx.settings):
+    if missing_asked_figure(same, given, ctx.settings):
         return message("note_not_answerable", s.lang, kind=message("kind_figure", s.lang))
     return None
 
@@ -138,7 +140,7 @@ def _retrieve(ctx: ChainContext):
         k = max(s.k or ctx.settings.retrieval.top_k, 2 * a.context_passages)
         # the passages the model (or the extractive answer) sees come first
         found = ctx.retrieve(s.standalone, k) if s.filters is None else ctx.retrieve(s.standalone, k, s.filters)
-        s.passages = order_for_context(s.standalone, found, a.context_passages, a)
+        s.passages = order_for_context_by_language(s.standalone, found, a.context_passages, a)
         s.timings["retrieve"] = time.perf_counter() - t
         if not found and s.filters is not None and not s.filters.is_empty():
             s.refuse = f"No article matches the filter ({s.filters.describe()})."

@@ -59,6 +59,10 @@ def weak_evidence(passages: list[Passage], settings: Settings, question: str = "
     passage sentence matches the question's words strongly (``quote_over_model_refusal``)."""
     if not passages:
         return True
+    from qa.cross_lingual import is_mixed, weak_evidence_by_pair
+
+    if is_mixed(passages):  # passages found through the question's translation: each pair's own floor
+        return weak_evidence_by_pair(passages, settings, question)
     best = best_dense_score(passages)
     if best is None or best >= dense_threshold(settings, question, passages):
         return False

@@ -1,0 +1,147 @@
+"""Cross-lingual retrieval in a corpus that mixes languages (English and Chinese articles side by side).
+
+A retriever tuned within one language prefers the question's own language: e5 cosines run higher within a language
+than across, and BM25 cannot match "JD Finance" to 京東金融 at all, so an English question about a Chinese article
+gets English distractors. Here, when the corpus holds another language group than the question's:
+
+1. **Same-language check** (free): the plain ranking's best passage in the question's own language passes the
+   same-language evidence bar (``retrieval.same_language_cosine*`` and lexical overlap
+   ``retrieval.same_language_overlap``): the question is taken as same-language and the plain ranking is returned
+   unchanged, with no translation and no extra search.
+2. **Translation** (``retrieval.cross_lingual = "translate"``): the local generator translates the question into each
+   other language group of the corpus (cached; `qa.retrieval.translate`).
+3. **Language-balanced pools**: for each language group, dense and keyword candidates of the question *in that
+   language* (the original for its own group, the translation for another), restricted to the group's chunks and
+   fused as usual (z-score). Each passage's ``dense_score`` is then its cosine with the question in its own
+   language, so the refusal floors of that language apply to it, and ``search_query`` records that question.
+4. **Merge** (``retrieval.cross_lingual_merge``): the groups' rankings are merged by fused score (each pool
+   standardised on its own, so the best of each pool are comparable), or interleaved, or by dense cosine.
+
+Language groups: "zh" (Traditional and Simplified, which BM25 and e5 fold together) and "en" (everything else).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.retrieval.dense import dense_search, embed_query
+from qa.retrieval.fusion import Fused, fuse
+from qa.retrieval.keyword import KeywordHits
+
+if TYPE_CHECKING:
+    from articleqa.types import Passage
+    from qa.retrieval.retriever import HybridRetriever
+
+GROUPS = ("zh", "en")
+
+
+def lang_group(lang: str) -> str:
+    """"zh" for zh-Hant / zh-Hans, "en" for anything else."""
+    return "zh" if (lang or "").startswith("zh") else "en"
+
+
+def corpus_groups(meta: dict[str, dict]) -> dict[str, str]:
+    """article id -> language group, from the stored articles' ``lang`` (set at ingest)."""
+    return {aid: lang_group(row.get("lang", "")) for aid, row in meta.items()}
+
+
+def chunk_group(chunk_id: str, groups: dict[str, str]) -> str:
+    return groups.get(chunk_id.rsplit(":", 1)[0], "en")
+
+
+@dataclass
+class Pool:
+    """One language group's fused ranking for the question in that group's language."""
+
+    group: str
+    query: str  # the question as searched in this group (the translation for another group)
+    fused: list[Fused]
+    translated: bool = False
+
+
+def group_pool(retriever: "HybridRetriever", query: str, vector: np.ndarray | None, group: str,
+               groups: dict[str, str], n: int, filters=None, widen: int = 4) -> Pool:
+    """Dense and keyword candidates of ``query`` among ``group``'s chunks, fused with the retriever's settings.
+    Both searches look ``widen`` times deeper and keep the group's first ``n``."""
+    if vector is None:
+        vector = embed_query(retriever.embedder, query)
+    wide = n * max(1, widen)
+    dense = [(c, s) for c, s in dense_search(retriever.store, vector, wide, filters)
+             if chunk_group(c, groups) == group][:n]
+    meta = retriever._article_meta() if filters is not None and not filters.is_empty() else None
+    hits = retriever.keyword.search(query, wide, filters, meta, also=[c for c, _ in dense])
+    kept = [(c, s) for c, s in hits.ranked if chunk_group(c, groups) == group][:n]
+    in_group = {c: s for c, s in hits.scores.items() if chunk_group(c, groups) == group}
+    kw = KeywordHits(ranked=kept, scores=in_group, coverage=hits.coverage)
+    r = retriever.settings.retrieval
+    fused = fuse(r.fusion, dense, kw.ranked, dense_weight=r.dense_weight, rrf_k=r.rrf_k,
+                 keyword_lookup=kw.score, keyword_reliability=kw.coverage)
+    retriever._fill_dense_scores(fused[: max(n, 1)], vector)
+    return Pool(group=group, query=query, fused=fused)
+
+
+def merge_pools(pools: list[Pool], primary: str, how: str = "score") -> list[tuple[Fused, Pool]]:
+    """The pools' rankings as one, best first. "score": by fused score (each pool standardised on its own);
+    "interleave": round robin, the question's own group first; "dense": by each passage's in-language cosine."""
+    if how == "interleave":
+        ordered = sorted(pools, key=lambda p: p.group != primary)
+        out: list[tuple[Fused, Pool]] = []
+        for i in range(max((len(p.fused) for p in pools), default=0)):
+            out += [(p.fused[i], p) for p in ordered if i < len(p.fused)]
+        return out
+    items = [(f, p) for p in pools for f in p.fused]
+    if how == "dense":
+        return sorted(items, key=lambda x: -(x[0].dense if x[0].dense is not None else -1.0))
+    return sorted(items, key=lambda x: (-x[0].score, x[1].group != primary))
+
+
+def same_language_answer(retriever: "HybridRetriever", question: str, top: list["Passage"], group: str) -> bool:
+    """Whether the plain ranking already holds a passage in the question's language that passes the same-language
+    evidence bar: cosine at least ``retrieval.same_language_cosine`` (``_en`` for English) and lexical overlap at
+    least ``retrieval.same_language_overlap``."""
+    from qa.extractive import lexical_support
+
+    r = retriever.settings.retrieval
+    floor = r.same_language_cosine_en if group == "en" else r.same_language_cosine
+    mine = [p for p in top if lang_group(p.lang) == group]
+    if not mine or max((p.dense_score or 0.0) for p in mine) < floor:
+        return False
+    return lexical_support(question, mine[:3]) >= r.same_language_overlap
+
+
+def cross_lingual_search(retriever: "HybridRetriever", query: str, k: int, filters, query_vector: np.ndarray,
+                         plain: list["Passage"], translator=None) -> list["Passage"] | None:
+    """Passages from every language group of the corpus, or None when the plain ranking ``plain`` stands (a corpus
+    in the question's language only, or a question its own language answers)."""
+    from articleqa.text import detect_lang
+
+    r = retriever.settings.retrieval
+    if r.cross_lingual == "off":
+        return None
+    groups = corpus_groups(retriever._article_meta())
+    present = set(groups.values())
+    primary = lang_group(detect_lang(query))
+    others = sorted(present - {primary})
+    if not others:
+        return None
+    if same_language_answer(retriever, query, plain, primary):
+        return None
+    n = max(r.candidates, k)
+    pools = [group_pool(retriever, query, query_vector, primary, groups, n, filters)] if primary in present else []
+    for g in others:
+        text = translator.translate(query, g) if (translator is not None and r.cross_lingual == "translate") else ""
+        if text and lang_group(detect_lang(text)) == g:
+            pool = group_pool(retriever, text, None, g, groups, n, filters)
+            pool.translated = True
+        else:  # no translation: the original question searched among that group's chunks (e5 is multilingual)
+            pool = group_pool(retriever, query, query_vector, g, groups, n, filters)
+        pools.append(pool)
+    merged = merge_pools(pools, primary, r.cross_lingual_merge)[:k]
+    if not merged:
+        return None
+    passages = retriever.to_passages([f for f, _ in merged])
+    by_chunk = {f.chunk_id: p for f, p in merged}
+    return [replace(p, search_query=by_chunk[p.chunk.id].query) if by_chunk[p.chunk.id].translated else p
+            for p in passages]
