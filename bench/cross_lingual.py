@@ -22,17 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.retrieval_table import EVAL, _jsonl, gold_for, index_for, is_hit  # noqa: E402
-
-from articleqa.settings import load_settings  # noqa: E402
-from articleqa.text import normalize_for_match  # noqa: E402
+from articleqa.settings import load_settings
+from articleqa.text import normalize_for_match
+from bench.retrieval_table import EVAL, _jsonl, gold_for, index_for, is_hit
 
 VARIANTS = {
     "baseline (one pool)": {"retrieval.cross_lingual": "off"},
@@ -78,13 +76,15 @@ def translation_order(seed: int) -> list[tuple[str, str]]:
     return out
 
 
-def warm_translations(settings, seed: int, limit: int) -> None:
-    """Translate the mlqa-xl questions into the disk cache (``--warm``), printing each with its time."""
+def warm_translations(settings, seed: int, limit: int, shard: str = "0/1") -> None:
+    """Translate the mlqa-xl questions into the disk cache (``--warm``), printing each with its time. ``shard``
+    "i/n": this process takes every n-th question from the i-th (several processes share the cache file)."""
     from qa.retrieval.translate import QueryTranslator
 
+    i_shard, n_shard = (int(x) for x in shard.split("/"))
     t = QueryTranslator(settings)
     for i, (q, target) in enumerate(translation_order(seed)[: limit or None]):
-        if t.cached(q, target) is not None:
+        if i % n_shard != i_shard or t.cached(q, target) is not None:
             continue
         t0 = time.perf_counter()
         out = t.translate(q, target)
@@ -145,6 +145,37 @@ def run_variant(retriever, questions: list[dict], texts: dict[str, str], counter
             "p90_ms": 1000 * _pct(times, 0.9)}
 
 
+def gate_features(retriever, sets: dict[str, list[dict]]) -> dict[str, list[list[tuple[float, float]]]]:
+    """Per question, (cosine, keyword overlap) of each plain top-5 passage in the question's language: what the
+    same-language check (`same_language_answer`) reads. Cross-lingual questions should fail it, the controls pass."""
+    from articleqa.text import detect_lang
+    from qa.retrieval.crosslingual import lang_group, question_overlap
+
+    out: dict[str, list[list[tuple[float, float]]]] = {}
+    for name, qs in sets.items():
+        out[name] = []
+        for q in qs:
+            g = lang_group(detect_lang(q["question"]))
+            mine = [p for p in retriever.search(q["question"], 5) if lang_group(p.lang) == g]
+            out[name].append([(p.dense_score or 0.0, question_overlap(q["question"], [p])) for p in mine])
+    return out
+
+
+def gate_table(features: dict[str, list[list[tuple[float, float]]]], cosines=(0.0, 0.80, 0.83, 0.85, 0.87),
+               overlaps=(0.2, 0.3, 0.4, 0.5, 0.6)) -> list[str]:
+    """Share of each set passing the same-language check, per (zh cosine floor = en floor + 0.02, overlap)."""
+    lines = ["| zh cos / en cos / overlap | " + " | ".join(features) + " |", "|---" * (len(features) + 1) + "|"]
+    for c in cosines:
+        for o in overlaps:
+            cells = []
+            for name, rows in features.items():
+                floor = c if name.startswith("zh") else max(0.0, c - 0.02)
+                passed = sum(any(cos >= floor and ov >= o for cos, ov in row) for row in rows)
+                cells.append(f"{passed / max(len(rows), 1):.2f}")
+            lines.append(f"| {c:.2f} / {max(0.0, c - 0.02):.2f} / {o:.1f} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def mono(settings, cache: Path, sample: int, seed: int) -> dict:
     """One-language corpora: cross-lingual retrieval off vs on must rank identically."""
     from articleqa.models.embedder import load_embedder
@@ -181,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cached-only", action="store_true", help="mlqa-xl: only the questions whose translation is "
                     "cached; controls: no new translations (a question that would need one is counted, searched "
                     "without it)")
+    ap.add_argument("--gates", action="store_true", help="only print the same-language check's pass rates")
+    ap.add_argument("--shard", default="0/1", help="with --warm: i/n, this process's share of the questions")
+    ap.add_argument("--threads", type=int, default=None, help="with --warm: llama.cpp threads")
     args = ap.parse_args(argv)
     if args.warm >= 0:
-        warm_translations(load_settings(), args.seed, args.warm)
+        warm_translations(load_settings(**{"models.n_threads": args.threads}), args.seed, args.warm, args.shard)
         return 0
 
     from articleqa.models.embedder import load_embedder
@@ -196,6 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     embedder = load_embedder(settings)
     texts = {a["id"]: store.get_article(a["id"]).text for a in store.list_articles()}
     sets = _sets(args.sample, args.controls, args.seed)
+    if args.gates:
+        r = HybridRetriever(store, embedder, settings.with_overrides({"retrieval.cross_lingual": "off"}))
+        features = gate_features(r, sets)
+        print("\n".join(gate_table(features)))
+        if args.json:
+            args.json.write_text(json.dumps(features))
+        return 0
     counter = Counting(settings, args.cached_only)
     cache_only = counter if args.cached_only else None
     if cache_only is not None:
@@ -206,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     for variant in args.variants:
         r = HybridRetriever(store, embedder, settings.with_overrides(VARIANTS[variant]))
         if VARIANTS[variant].get("retrieval.cross_lingual") == "translate":
-            r.translator = lambda: counter  # noqa: E731 - counts translations (cached only with --cached-only)
+            r.translator = lambda: counter
         results[variant] = {}
         for name, qs in sets.items():
             if "no same-language" in variant and "(" in name:

@@ -4,13 +4,17 @@ page in Traditional Chinese beside an English SQuAD article)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from articleqa.settings import Settings, SettingsError
 from articleqa.types import Chunk, Passage
-from qa.cross_lingual import gate_question, order_for_context_by_language, pair_floor, weak_evidence_by_pair
+from qa.cross_lingual import (
+    gate_question,
+    order_for_context_by_language,
+    pair_floor,
+    weak_evidence_by_pair,
+)
 from qa.extractive import order_for_context
 from qa.retrieval.crosslingual import Pool, lang_group, merge_pools
 from qa.retrieval.fusion import Fused

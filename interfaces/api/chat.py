@@ -75,7 +75,7 @@ def extra(answer: Answer, stream_replaced: bool = False) -> dict[str, Any]:
         "notes": list(answer.notes), "mode": answer.mode, "question": answer.question,
         "standalone_question": answer.standalone_question, "lang": answer.lang,
         "passages": [{"title": p.title, "article_id": p.chunk.article_id, "chunk_id": p.chunk.id,
-                      "score": round(float(p.score), 4)} for p in answer.passages],
+                      "score": round(float(p.score), 4), "lang": p.lang} for p in answer.passages],
         "timings": {k: round(v, 3) for k, v in answer.timings.items()}, "stream_replaced": stream_replaced,
     }
 

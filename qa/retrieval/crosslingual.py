@@ -22,19 +22,18 @@ Language groups: "zh" (Traditional and Simplified, which BM25 and e5 fold togeth
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.retrieval.dense import dense_search, embed_query
 from qa.retrieval.fusion import Fused, fuse
-from qa.retrieval.keyword import KeywordHits
 
 if TYPE_CHECKING:
     from articleqa.types import Passage
-    from qa.retrieval.retriever import HybridRetriever
 
 GROUPS = ("zh", "en")
+Retriever = Any  # a qa.retrieval.retriever.HybridRetriever (not imported: it imports this module)
 
 
 def lang_group(lang: str) -> str:
@@ -61,20 +60,27 @@ class Pool:
     translated: bool = False
 
 
-def group_pool(retriever: "HybridRetriever", query: str, vector: np.ndarray | None, group: str,
-               groups: dict[str, str], n: int, filters=None, widen: int = 4) -> Pool:
-    """Dense and keyword candidates of ``query`` among ``group``'s chunks, fused with the retriever's settings.
-    Both searches look ``widen`` times deeper and keep the group's first ``n``."""
+def group_filter(filters, group: str, groups: dict[str, str]):
+    """``filters`` narrowed to the articles of ``group`` (inside the searches: e5 ranks every chunk of the
+    question's own language above the other's, so filtering a shared top-n afterwards leaves the other side empty)."""
+    from articleqa.store.filters import SearchFilter
+
+    ids = [a for a, g in groups.items() if g == group]
+    if filters is not None and filters.article_ids:
+        ids = [a for a in ids if a in set(filters.article_ids)]
+    base = filters if filters is not None else SearchFilter()
+    return replace(base, article_ids=tuple(ids) or ("\0none",))
+
+
+def group_pool(retriever: Retriever, query: str, vector: np.ndarray | None, group: str,
+               groups: dict[str, str], n: int, filters=None) -> Pool:
+    """Dense and keyword candidates of ``query`` among ``group``'s chunks (the filter applied inside each search),
+    fused with the retriever's settings."""
     if vector is None:
         vector = embed_query(retriever.embedder, query)
-    wide = n * max(1, widen)
-    dense = [(c, s) for c, s in dense_search(retriever.store, vector, wide, filters)
-             if chunk_group(c, groups) == group][:n]
-    meta = retriever._article_meta() if filters is not None and not filters.is_empty() else None
-    hits = retriever.keyword.search(query, wide, filters, meta, also=[c for c, _ in dense])
-    kept = [(c, s) for c, s in hits.ranked if chunk_group(c, groups) == group][:n]
-    in_group = {c: s for c, s in hits.scores.items() if chunk_group(c, groups) == group}
-    kw = KeywordHits(ranked=kept, scores=in_group, coverage=hits.coverage)
+    narrowed = group_filter(filters, group, groups)
+    dense = dense_search(retriever.store, vector, n, narrowed)
+    kw = retriever.keyword.search(query, n, narrowed, retriever._article_meta(), also=[c for c, _ in dense])
     r = retriever.settings.retrieval
     fused = fuse(r.fusion, dense, kw.ranked, dense_weight=r.dense_weight, rrf_k=r.rrf_k,
                  keyword_lookup=kw.score, keyword_reliability=kw.coverage)
@@ -97,22 +103,29 @@ def merge_pools(pools: list[Pool], primary: str, how: str = "score") -> list[tup
     return sorted(items, key=lambda x: (-x[0].score, x[1].group != primary))
 
 
-def same_language_answer(retriever: "HybridRetriever", question: str, top: list["Passage"], group: str) -> bool:
-    """Whether the plain ranking already holds a passage in the question's language that passes the same-language
-    evidence bar: cosine at least ``retrieval.same_language_cosine`` (``_en`` for English) and lexical overlap at
-    least ``retrieval.same_language_overlap``."""
-    from qa.extractive import lexical_support
+def question_overlap(question: str, passages: list[Passage]) -> float:
+    """The largest share of the question's keyword tokens (BM25's: folded, stemmed, stop words out) that one
+    passage contains."""
+    from articleqa.tokens import tokenize
 
+    q = set(tokenize(question))
+    if not q:
+        return 0.0
+    return max((len(q & set(tokenize(p.chunk.text))) / len(q) for p in passages), default=0.0)
+
+
+def same_language_answer(retriever: Retriever, question: str, top: list[Passage], group: str) -> bool:
+    """Whether the plain ranking already holds a passage in the question's language that passes the same-language
+    evidence bar: cosine at least ``retrieval.same_language_cosine`` (``_en`` for English) and keyword overlap
+    (`question_overlap`) at least ``retrieval.same_language_overlap``."""
     r = retriever.settings.retrieval
     floor = r.same_language_cosine_en if group == "en" else r.same_language_cosine
-    mine = [p for p in top if lang_group(p.lang) == group]
-    if not mine or max((p.dense_score or 0.0) for p in mine) < floor:
-        return False
-    return lexical_support(question, mine[:3]) >= r.same_language_overlap
+    mine = [p for p in top if lang_group(p.lang) == group and (p.dense_score or 0.0) >= floor]
+    return bool(mine) and question_overlap(question, mine[:3]) >= r.same_language_overlap
 
 
-def cross_lingual_search(retriever: "HybridRetriever", query: str, k: int, filters, query_vector: np.ndarray,
-                         plain: list["Passage"], translator=None) -> list["Passage"] | None:
+def cross_lingual_search(retriever: Retriever, query: str, k: int, filters, query_vector: np.ndarray,
+                         plain: list[Passage], translator=None) -> list[Passage] | None:
     """Passages from every language group of the corpus, or None when the plain ranking ``plain`` stands (a corpus
     in the question's language only, or a question its own language answers)."""
     from articleqa.text import detect_lang

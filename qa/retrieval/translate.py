@@ -21,18 +21,22 @@ from pathlib import Path
 from articleqa.settings import Settings
 
 # Bump when the prompt changes: cached translations of an older prompt are then not reused.
-PROMPT_VERSION = 3
+PROMPT_VERSION = 4
 
 _TARGET_NAMES = {"zh": "Simplified Chinese", "en": "English"}
 
-# One prompt for both directions (the question's own language says which): its head is the same for every call, so
-# llama.cpp reuses it from the KV cache and a translation evaluates only the question and its reply. The worked
-# examples keep the small model translating, not answering, and on one line.
-_SYSTEM = ("You are a translator. Translate an English question into Simplified Chinese, and a Chinese question "
-           "into English. Do not answer it. Keep numbers and dates exactly; write names the usual way in the other "
-           "language, or as given when unsure. Reply with the translated question only.")
-_EXAMPLES = [("How many stores did Walmart open in China in 2015?", "沃尔玛2015年在中国开了多少家店？"),
-             ("長城的總長度是多少公里？", "What is the total length of the Great Wall in kilometres?")]
+# One prompt for both directions: its head (system message and worked examples) is the same for every call, so
+# llama.cpp reuses it from the KV cache and a translation evaluates only the last line and its reply. The worked
+# examples keep the small model translating, not answering (or echoing), and on one line.
+_SYSTEM = ("You are a translator. Translate the question into the language asked for. Do not answer it. Keep "
+           "numbers and dates exactly; write names the usual way in that language, or as given when unsure. Reply "
+           "with the translated question only.")
+_EXAMPLES = [("zh", "How many stores did Walmart open in China in 2015?", "沃尔玛2015年在中国开了多少家店？"),
+             ("en", "長城的總長度是多少公里？", "What is the total length of the Great Wall in kilometres?")]
+
+
+def _ask(text: str, target: str) -> str:
+    return f"Translate into {_TARGET_NAMES[target]}: {text}"
 
 
 def _clean(text: str) -> str:
@@ -42,11 +46,18 @@ def _clean(text: str) -> str:
     return line.strip().strip('"“”「」').strip()
 
 
-def _messages(text: str) -> list[dict]:
+def _messages(text: str, target: str) -> list[dict]:
     msgs = [{"role": "system", "content": _SYSTEM}]
-    for q, a in _EXAMPLES:
-        msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-    return msgs + [{"role": "user", "content": text}]
+    for t, q, a in _EXAMPLES:
+        msgs += [{"role": "user", "content": _ask(q, t)}, {"role": "assistant", "content": a}]
+    return msgs + [{"role": "user", "content": _ask(text, target)}]
+
+
+def in_target(text: str, target: str) -> bool:
+    """Whether ``text`` is in the ``target`` group's language (a small model sometimes echoes the question)."""
+    from articleqa.text import detect_lang
+
+    return bool(text) and (detect_lang(text).startswith("zh")) == (target == "zh")
 
 
 class QueryTranslator:
@@ -117,7 +128,11 @@ class QueryTranslator:
             return self._llama
         try:
             from articleqa.models.generator import (
-                _generator_kind, _llama_build_has_amx, _without_extra_buffers, prepare_generator)
+                _generator_kind,
+                _llama_build_has_amx,
+                _without_extra_buffers,
+                prepare_generator,
+            )
 
             if _generator_kind(self.settings) in ("none", "openai"):
                 self._failed = True
@@ -153,11 +168,13 @@ class QueryTranslator:
                 return ""
             try:
                 out = llama.create_chat_completion(
-                    messages=_messages(text),
+                    messages=_messages(text, target),
                     max_tokens=self.settings.retrieval.translate_max_tokens, temperature=0.0, stop=["\n"])
                 result = _clean(out["choices"][0]["message"]["content"])
             except Exception:  # noqa: BLE001
                 return ""
+            if not in_target(result, target):
+                result = ""  # an echo or a reply in the wrong language: no translation (greedy: same next time)
             self._memory[key] = result
             self._save(key, text, target, result)
             return result
