@@ -178,3 +178,19 @@ def test_a_same_language_question_keeps_the_plain_ranking_and_is_never_translate
     sentence = text.split(". ")[0]
     on.search(sentence + "?", 5)
     assert spy.asked == [], question
+
+
+# ---------------------------------------------------------------- the evidence language in the web chat and the API
+def test_sources_show_the_evidence_language():
+    from articleqa.types import Answer, Citation
+    from interfaces.api.chat import extra
+    from interfaces.webui.render import sources_panel
+
+    zh = _passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9, JD_ZH)
+    cite = Citation(n=1, article_id="z", title="京東金融", chunk_id="z:0", quote="京東金融已經構建起500+個風控模型。",
+                    start=0, end=len(zh.chunk.text))
+    answer = Answer(question=JD_EN, text="Over 500 [1]", citations=[cite], passages=[zh], lang="en")
+    assert "in Chinese (Traditional)" in sources_panel(answer)
+    assert extra(answer)["passages"][0]["lang"] == "zh-Hant"
+    refused = Answer(question=JD_EN, text="The articles don't say.", refused=True, passages=[zh], lang="en")
+    assert "in Chinese (Traditional)" in sources_panel(refused)
