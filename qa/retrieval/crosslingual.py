@@ -4,10 +4,11 @@ A retriever tuned within one language prefers the question's own language: e5 co
 than across, and BM25 cannot match "JD Finance" to 京東金融 at all, so an English question about a Chinese article
 gets English distractors. Here, when the corpus holds another language group than the question's:
 
-1. **Same-language check** (free): the plain ranking's best passage in the question's own language passes the
-   same-language evidence bar (``retrieval.same_language_cosine*`` and lexical overlap
-   ``retrieval.same_language_overlap``): the question is taken as same-language and the plain ranking is returned
-   unchanged, with no translation and no extra search.
+1. **Same-language check** (one filtered dense search): the plain ranking's best passage in the question's own
+   language passes the same-language bar (``retrieval.same_language_cosine*``, keyword overlap
+   ``retrieval.same_language_overlap``, and a lead of ``retrieval.same_language_margin`` over the best
+   other-language chunk): the question is taken as same-language and the plain ranking is returned unchanged, with
+   no translation.
 2. **Translation** (``retrieval.cross_lingual = "translate"``): the local generator translates the question into each
    other language group of the corpus (cached; `qa.retrieval.translate`).
 3. **Language-balanced pools**: for each language group, dense and keyword candidates of the question *in that
@@ -114,14 +115,30 @@ def question_overlap(question: str, passages: list[Passage]) -> float:
     return max((len(q & set(tokenize(p.chunk.text))) / len(q) for p in passages), default=0.0)
 
 
-def same_language_answer(retriever: Retriever, question: str, top: list[Passage], group: str) -> bool:
+def other_best_cosine(retriever: Retriever, vector: np.ndarray, others: list[str], groups: dict[str, str],
+                      filters=None) -> float:
+    """The best cosine of the question (untranslated) with a chunk of another language group: one filtered dense
+    search per group, no translation."""
+    best = 0.0
+    for g in others:
+        hits = dense_search(retriever.store, vector, 1, group_filter(filters, g, groups))
+        best = max([best] + [s for _, s in hits])
+    return best
+
+
+def same_language_answer(retriever: Retriever, question: str, top: list[Passage], group: str,
+                         other_best: float) -> bool:
     """Whether the plain ranking already holds a passage in the question's language that passes the same-language
-    evidence bar: cosine at least ``retrieval.same_language_cosine`` (``_en`` for English) and keyword overlap
-    (`question_overlap`) at least ``retrieval.same_language_overlap``."""
+    bar: cosine at least ``retrieval.same_language_cosine`` (``_en`` for English), keyword overlap
+    (`question_overlap`) at least ``retrieval.same_language_overlap``, and a cosine at least
+    ``retrieval.same_language_margin`` above the best of the other languages' chunks (``other_best``; e5 ranks its
+    own language higher, so a cross-lingual question's distractors lead by less)."""
     r = retriever.settings.retrieval
     floor = r.same_language_cosine_en if group == "en" else r.same_language_cosine
     mine = [p for p in top if lang_group(p.lang) == group and (p.dense_score or 0.0) >= floor]
-    return bool(mine) and question_overlap(question, mine[:3]) >= r.same_language_overlap
+    if not mine or max(p.dense_score or 0.0 for p in mine) - other_best < r.same_language_margin:
+        return False
+    return question_overlap(question, mine[:3]) >= r.same_language_overlap
 
 
 def cross_lingual_search(retriever: Retriever, query: str, k: int, filters, query_vector: np.ndarray,
@@ -139,7 +156,8 @@ def cross_lingual_search(retriever: Retriever, query: str, k: int, filters, quer
     others = sorted(present - {primary})
     if not others:
         return None
-    if same_language_answer(retriever, query, plain, primary):
+    if same_language_answer(retriever, query, plain, primary,
+                            other_best_cosine(retriever, query_vector, others, groups, filters)):
         return None
     n = max(r.candidates, k)
     pools = [group_pool(retriever, query, query_vector, primary, groups, n, filters)] if primary in present else []
