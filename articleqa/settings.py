@@ -168,6 +168,34 @@ class RetrievalSettings(Section):
                     "target.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (fusion = 'rrf').")
 
+    # --- cross-lingual retrieval (issue 24; qa/retrieval/crosslingual.py, measured by bench/cross_lingual.py on
+    # ../shared/eval/mlqa-xl/dev, docs/decisions/cross-lingual.md). Only a corpus holding another language group
+    # (Chinese / English) than the question's is affected; a same-language corpus keeps the plain ranking.
+    cross_lingual: Literal["off", "balanced", "translate"] = Field(
+        "translate", description="In a corpus mixing Chinese and English: 'balanced' searches each language's "
+        "chunks separately and merges the pools; 'translate' also has the local generator translate the question "
+        "into the other language for that side; 'off' = one pool for all.")
+    cross_lingual_merge: Literal["score", "interleave", "dense"] = Field(
+        "score", description="How the language pools are merged: by fused score (each pool standardised on its "
+        "own), round robin, or by in-language dense cosine.")
+    same_language_cosine: float = Field(
+        0.85, ge=0.0, le=1.0, description="A Chinese question whose best Chinese passage (plain ranking) reaches "
+        "this cosine (and the two below) is answered in its own language: no translation, plain ranking.")
+    same_language_cosine_en: float = Field(
+        0.83, ge=0.0, le=1.0, description="The same for an English question and English passages.")
+    same_language_overlap: float = Field(
+        0.5, ge=0.0, le=1.0, description="... and the share of the question's keyword tokens one of those passages "
+        "must hold. 0.5 with margin 0.08 (mlqa-xl dev with 100 DRCD and 100 SQuAD questions in the same corpus): "
+        "translation skipped for 0.68 of the DRCD and 0.72 of the SQuAD questions, wrongly for 0.02 (en->zh) and "
+        "0.12 (zh->en) of the cross-lingual ones.")
+    same_language_margin: float = Field(
+        0.08, ge=0.0, le=1.0, description="... and its cosine must lead the best other-language chunk's (the "
+        "untranslated question) by this much. 1.0 = always translate in a mixed corpus.")
+    translate_max_tokens: int = Field(
+        48, ge=8, le=256, description="Generation cap of a question translation (one line).")
+    translate_cache: bool = Field(
+        True, description="Keep question translations on disk under <cache>/translations/ (also in memory).")
+
 
 class AnswerSettings(Section):
     """Answering and refusing (qa/). Tuned on the tuning split (docs/evaluation.md), reported on held-out
@@ -272,6 +300,19 @@ class AnswerSettings(Section):
     min_clause_chars: int = Field(
         4, ge=1, description="Shortest clause (characters) matched by e5 cosine when a question shares few words "
                              "with the passages (qa/extractive.py add_dense; not tuned).")
+
+    # --- refusal across languages (issue 24; qa/cross_lingual.py): a passage found through the question's
+    # translation (cross-lingual retrieval) is judged by the translation's cosine against these floors.
+    # Calibrated with bench/cross_lingual_refusal.py on the mlqa-xl dev questions whose translation was cached (16
+    # en->zh, 17 zh->en, a random sample): with no translated passage at or above the floor, 0.188 / 0.176 of them
+    # at every floor up to 0.80 (the questions not translated at all), en->zh 0.188 at 0.82 and 0.250 at 0.85,
+    # zh->en 0.529 at 0.82. Off-topic cross-lingual questions were not measured.
+    min_dense_score_en_zh: float = Field(
+        0.80, ge=0.0, le=1.0, description="Cosine floor of a Chinese passage found through an English question's "
+        "Chinese translation (the translation's cosine).")
+    min_dense_score_zh_en: float = Field(
+        0.78, ge=0.0, le=1.0, description="Cosine floor of an English passage found through a Chinese question's "
+        "English translation (the translation's cosine); the answerable ones fall off steeply above 0.80.")
 
     @property
     def model_reads_simplified(self) -> bool:

@@ -50,6 +50,10 @@ class Passage:
     dense_score: float | None = None
     keyword_score: float | None = None
     date: str = ""  # the article's publication date, ISO at its precision ("" = undated)
+    lang: str = ""  # the article's language (zh-Hant, zh-Hans, en): the evidence language shown with a source
+    # the question as this passage was searched with, when it differs from the user's: its translation into the
+    # passage's language (cross-lingual retrieval, qa/retrieval/crosslingual.py); "" = the question itself
+    search_query: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

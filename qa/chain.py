@@ -23,8 +23,8 @@ from typing import Any, Callable
 from articleqa.settings import Settings
 from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
+from qa.cross_lingual import gate_question as in_passage_language, order_for_context_by_language
 from qa.evidence import format_evidence, select_evidence
-from qa.extractive import order_for_context
 from qa.followup import depends_on_history
 from qa.language import message, question_lang
 from qa.metadata import metadata_answer
@@ -134,7 +134,7 @@ def _retrieve(ctx: ChainContext):
         resolve_time(ctx.settings, s)  # the question's time against as_of (qa/time); relative dates written out
         # the passages the model (or the extractive answer) sees come first
         found = retrieve_in_time(ctx, s, k)
-        s.passages = order_for_context(s.standalone, found, a.context_passages, a)
+        s.passages = order_for_context_by_language(s.standalone, found, a.context_passages, a)
         s.timings["retrieve"] = time.perf_counter() - t
         s.refuse = ctx.policy.filtered_out(found, s.filters)
         return s
@@ -155,8 +155,11 @@ def _gate(ctx: ChainContext):
             s.direct = compare_answer(ctx, s, mode_name)  # "which came first?", "same month?": from dates
         if s.direct is None:
             # a date the passages' publication dates cover is not a missing figure
-            question = gate_question(s, s.passages[: ctx.settings.answer.context_passages])
-            s.refuse = ctx.policy.before_reading(question, s.passages, s.lang)
+            given = s.passages[: ctx.settings.answer.context_passages]
+            question = gate_question(s, given)
+            # word-overlap checks read the question in the top passage's language (its translation, if it had one)
+            s.refuse = ctx.policy.before_reading(question, s.passages, s.lang,
+                                                 in_passage_language(question, given))
         return s
 
     return run

@@ -34,17 +34,21 @@ class RefusalPolicy:
             return f"No article matches the filter ({filters.describe()})."
         return None
 
-    def before_reading(self, question: str, passages: list[Passage], lang: str) -> str | None:
+    def before_reading(self, question: str, passages: list[Passage], lang: str,
+                       same_language_question: str | None = None) -> str | None:
+        """``same_language_question``: the question in the passages' language (a translation), for the checks
+        that compare words."""
         a = self.settings.answer
         given = passages[: a.context_passages]
+        same = same_language_question or question
         if weak_evidence(passages, self.settings, question):
             return weak_evidence_note(passages, self.settings, lang, question)
-        if weak_overlap(question, given, self.settings):
+        if weak_overlap(same, given, self.settings):
             return message("note_weak_overlap", lang)
         missing = missing_question_figures(question, passages)
         if missing:
             return message("note_missing_figures", lang, figures=", ".join(missing))
-        if missing_asked_figure(question, given, self.settings):
+        if missing_asked_figure(same, given, self.settings):
             return message("note_not_answerable", lang, kind=message("kind_figure", lang))
         return None
 
@@ -101,6 +105,10 @@ def weak_evidence(passages: list[Passage], settings: Settings, question: str = "
     passage sentence matches the question's words strongly (``quote_over_model_refusal``)."""
     if not passages:
         return True
+    from qa.cross_lingual import is_mixed, weak_evidence_by_pair
+
+    if is_mixed(passages):  # passages found through the question's translation: each pair's own floor
+        return weak_evidence_by_pair(passages, settings, question)
     best = best_dense_score(passages)
     if best is None or best >= dense_threshold(settings, question, passages):
         return False

@@ -76,7 +76,8 @@ def extra(answer: Answer, stream_replaced: bool = False) -> dict[str, Any]:
         "notes": list(answer.notes), "mode": answer.mode, "question": answer.question,
         "standalone_question": answer.standalone_question, "lang": answer.lang,
         "passages": [{"title": p.title, "article_id": p.chunk.article_id, "chunk_id": p.chunk.id,
-                      "score": round(float(p.score), 4), "date": p.date} for p in answer.passages],
+                      "score": round(float(p.score), 4), "date": p.date, "lang": p.lang}
+                     for p in answer.passages],
         "as_of": answer.as_of,
         "timings": {k: round(v, 3) for k, v in answer.timings.items()}, "stream_replaced": stream_replaced,
     }

@@ -120,6 +120,15 @@ def quote_span_in_chunk(c: Citation, p: Passage) -> tuple[int, int] | None:
     return None
 
 
+LANG_NAMES = {"zh-Hant": "Chinese (Traditional)", "zh-Hans": "Chinese (Simplified)", "en": "English"}
+
+
+def lang_badge(lang: str) -> str:
+    """The evidence language of a source card ("in English"), so a cross-lingual answer shows where it read."""
+    name = LANG_NAMES.get(lang or "")
+    return f' <span class="aq-lang" data-lang="{esc(lang)}">in {name}</span>' if name else ""
+
+
 def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     p = _passage_for(c, passages)
     if p is not None and (span := quote_span_in_chunk(c, p)) is not None:
@@ -131,7 +140,7 @@ def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     return (
         f'<div class="aq-card" data-choice="c{int(c.n)}">'
         f'<div class="aq-card-head"><span class="aq-n">[{int(c.n)}]</span> '
-        f'<span class="aq-title">{esc(c.title)}</span>{source}</div>'
+        f'<span class="aq-title">{esc(c.title)}</span>{source}{lang_badge(p.lang if p is not None else "")}</div>'
         f'<div class="aq-quote">{body}</div></div>'
     )
 
@@ -145,7 +154,7 @@ def passage_card(i: int, p: Passage) -> str:
     return (
         f'<div class="aq-card aq-related" data-choice="p{int(i)}">'
         f'<div class="aq-card-head"><span class="aq-n">{i}.</span> <span class="aq-title">{esc(p.title)}</span>'
-        f'{source} <span class="aq-score">score {p.score:.2f}</span></div>'
+        f'{source}{lang_badge(p.lang)} <span class="aq-score">score {p.score:.2f}</span></div>'
         f'<div class="aq-quote">{esc(text)}</div></div>'
     )
 

@@ -109,6 +109,7 @@ class HybridRetriever:
                     dense_score=f.dense,
                     keyword_score=f.keyword,
                     date=parse_pub_date(art.get("date") or ""),  # ISO, also from an index made before ISO dates
+                    lang=art.get("lang", ""),
                 )
             )
         return out
@@ -122,10 +123,26 @@ class HybridRetriever:
             return []
         n = max(self.settings.retrieval.candidates, k)
         qv = embed_query(self.embedder, query)
-        cands = self.candidates(query, n, query_vector=qv, filters=self.filters if filters is None else filters)
+        filters = self.filters if filters is None else filters
+        cands = self.candidates(query, n, query_vector=qv, filters=filters)
         top = self.rank(cands)[:k]
         self._fill_dense_scores(top, qv)
-        return self.to_passages(top)
+        plain = self.to_passages(top)
+        if self.settings.retrieval.cross_lingual != "off":  # a corpus mixing languages (qa/retrieval/crosslingual.py)
+            from qa.retrieval.crosslingual import cross_lingual_search
+
+            mixed = cross_lingual_search(self, query, k, filters, qv, plain, self.translator())
+            if mixed is not None:
+                return mixed
+        return plain
+
+    def translator(self):
+        """The question translator for cross-lingual retrieval (loads the generator's weights on first use only)."""
+        if self.settings.retrieval.cross_lingual != "translate":
+            return None
+        from qa.retrieval.translate import shared_translator
+
+        return shared_translator(self.settings)
 
     def _fill_dense_scores(self, fused: list[Fused], query_vector: np.ndarray) -> None:
         """Give keyword-only hits their true cosine, so callers can always judge relevance by ``dense_score``."""
