@@ -155,7 +155,7 @@ def test_near_miss_figure_question_is_refused(assistant, mode):
     # about someone the article quotes, asking for a figure it never gives about him: the figure gate
     ans = assistant.ask("京東金融CEO陳生強今年幾歲?", mode=mode)
     assert ans.refused, (ans.text, ans.notes)
-    assert ans.notes == ["段落中沒有問題所問的數字或年份。"]
+    assert ans.notes[-1] == "段落中沒有問題所問的數字或年份。", ans.notes  # after the notes on the time it read (今年)
 
 
 def test_concurrent_questions_get_their_own_answers(assistant):

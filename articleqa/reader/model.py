@@ -106,12 +106,14 @@ class SpanReaderModel:
         start, end = self.session.run(["start_logits", "end_logits"], {"input_ids": arr, "attention_mask": mask})
         return start, end
 
-    def read(self, question: str, passages: list[str], max_answer_tokens: int = 30, top_spans: int = 3,
+    def read(self, question: str | list[str], passages: list[str], max_answer_tokens: int = 30, top_spans: int = 3,
              batch_size: int = 16) -> list[PassageReading]:
-        """Per passage (same order), its best spans and its no-answer score (see the module docstring)."""
+        """Per passage (same order), its best spans and its no-answer score (see the module docstring).
+        ``question`` may be one per passage (a passage found through the question's translation reads that)."""
         if not passages:
             return []
-        wins = windows(self.tokenizer, [question] * len(passages), passages, self.spec)
+        questions = [question] * len(passages) if isinstance(question, str) else list(question)
+        wins = windows(self.tokenizer, questions, passages, self.spec)
         null = [float("inf")] * len(passages)
         found: list[list[Span]] = [[] for _ in passages]
         for lo in range(0, len(wins), batch_size):

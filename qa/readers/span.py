@@ -31,10 +31,13 @@ class SpanReader:
 
     def read(self, question: str, passages: list[Passage]) -> Reading:
         r = self.settings.reader
-        texts = [p.chunk.text for p in passages[: r.passages]]
+        given = passages[: r.passages]
+        texts = [p.chunk.text for p in given]
         if not texts or not question.strip():
             return Reading(self.name, [], None)
-        readings = self.model.read(question, texts, max_answer_tokens=r.max_answer_tokens, top_spans=r.top_spans)
+        # a passage found through the question's translation (cross-lingual retrieval) is read with the translation
+        questions = [getattr(p, "search_query", "") or question for p in given]
+        readings = self.model.read(questions, texts, max_answer_tokens=r.max_answer_tokens, top_spans=r.top_spans)
         candidates = [Candidate(sp.text, sp.passage, sp.start, sp.end, sp.score)
                       for pr in readings for sp in pr.spans]
         if r.sentence_weight:
