@@ -11,7 +11,7 @@ from typing import Any, Iterator, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from articleqa.settings import ENV_PREFIX, Settings, _toml_keys
+from articleqa.settings import ENV_PREFIX, Settings, _toml_keys, config_file
 
 REFERENCE_PATH = "docs/configuration.md"
 
@@ -132,7 +132,7 @@ def effective(settings: Settings | None = None, given: dict[str, Any] | None = N
     variable, or 'command line' for ``given`` overrides."""
     settings = settings or Settings()
     given = {k: v for k, v in (given or {}).items() if v is not None}
-    toml_file = Settings.model_config.get("toml_file")
+    toml_file = config_file()
     in_file = _toml_keys(toml_file)
     env = {name.upper() for name in os.environ}
     out = []

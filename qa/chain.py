@@ -25,6 +25,7 @@ from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
 from qa.cross_lingual import gate_question as in_passage_language, order_for_context_by_language
 from qa.evidence import format_evidence, select_evidence
+from qa.extractive import with_sentence_match
 from qa.followup import depends_on_history
 from qa.language import message, question_lang
 from qa.metadata import metadata_answer
@@ -61,7 +62,7 @@ class ChainContext:
         if self.reader is None:
             from qa.readers.span import SpanReader
 
-            self.reader = SpanReader(self.settings, self.embedder)
+            self.reader = SpanReader(self.settings)
         return self.reader
 
 
@@ -170,7 +171,13 @@ def _read(ctx: ChainContext):
         if s.direct is not None or s.refuse is not None:
             return s
         t = time.perf_counter()
-        s.reading = ctx.get_reader().read(s.standalone, s.passages[: ctx.settings.answer.context_passages])
+        given = s.passages[: ctx.settings.answer.context_passages]
+        s.reading = ctx.get_reader().read(s.standalone, given)
+        weight = ctx.settings.reader.sentence_weight
+        if weight and s.reading.candidates:  # the candidates re-ranked by their sentence's match with the question
+            s.reading.candidates = sorted(
+                with_sentence_match(s.standalone, given[: ctx.settings.reader.passages], s.reading.candidates, weight,
+                                    ctx.settings, ctx.embedder), key=lambda c: -c.score)
         s.timings["read"] = time.perf_counter() - t
         s.refuse = ctx.policy.after_reading(s.reading, s.lang)
         return s

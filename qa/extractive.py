@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from articleqa.settings import AnswerSettings
+from articleqa.settings import AnswerSettings, Settings
 from articleqa.text import has_cjk
 from articleqa.types import Passage
 from qa.citations import Sentence, split_sentences
@@ -182,3 +182,26 @@ def question_coverage(question: str, passages: list[Passage]) -> float:
         seen.update(_tokens(p.title or ""))
     total = sum(_weight(t) for t in q)
     return sum(_weight(t) for t in q if t in seen) / total
+
+
+def with_sentence_match(question: str, passages: list[Passage], candidates: list, weight: float,
+                        settings: Settings, embedder=None) -> list:
+    """Each candidate's score plus ``weight`` times how well its sentence matches the question: the word overlap
+    (``qa.extractive.score_sentences``, 0..1), or, when no sentence shares enough words with the question (another
+    language: an English question over Chinese text), the e5 similarity of the sentence's best clause, scaled 0..1
+    over the sentences (``qa.extractive.add_dense``). The reader alone often takes a figure of the right kind from
+    the sentence next to the one the question is about (「2013年」 for 「京東白條是什麼時候推出的?」)."""
+    from dataclasses import replace
+
+    ranked = score_sentences(question, passages, settings.answer)
+    match = {id(x): x.lexical for x in ranked}
+    if embedder is not None and ranked and max(x.lexical for x in ranked) < settings.answer.weak_lexical:
+        before = {id(x): x.score for x in ranked}
+        ranked = add_dense(question, ranked, embedder, 1.0, settings.answer.min_clause_chars)
+        match = {id(x): x.score - before[id(x)] for x in ranked}
+    out = []
+    for c in candidates:
+        m = max((match[id(x)] for x in ranked if x.passage_index == c.passage_index and x.start <= c.start < x.end),
+                default=0.0)
+        out.append(replace(c, score=c.score + weight * m))
+    return out

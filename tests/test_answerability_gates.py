@@ -78,16 +78,19 @@ def test_a_number_is_not_supported_by_a_longer_number_holding_its_digits():
 
 
 def test_the_models_own_refusal_probability_refuses_only_when_switched_on():
-    from qa.chain import _unsure
+    from qa.refusal import RefusalPolicy
     from qa.state import ShortReply
 
     unsure = ShortReply("1922年", 1, "{}", p_empty=3e-4)
     sure = ShortReply("1922年", 1, "{}", p_empty=2e-6)
-    off = load_settings().answer
-    on = load_settings().with_overrides({"answer.no_answer_p": 1e-4}).answer
-    assert not _unsure(unsure, "zh-Hant", off)
-    assert _unsure(unsure, "zh-Hant", on) and _unsure(unsure, "zh-Hans", on)
-    assert not _unsure(sure, "zh-Hant", on)
-    assert not _unsure(unsure, "en", on)  # not tuned for English
-    assert not _unsure(ShortReply("", 0, "{}", p_empty=0.9), "zh-Hant", on)  # no answer: the model refused already
-    assert not _unsure(ShortReply("x", 1, "{}"), "zh-Hant", on)  # another backend: no probability
+    off = RefusalPolicy(load_settings())
+    on = RefusalPolicy(load_settings().with_overrides({"answer.no_answer_p": 1e-4}))
+
+    def refused(policy, reply, lang):
+        return policy.after_generation(reply, "q", [], lang)[0] == "refuse"
+
+    assert not refused(off, unsure, "zh-Hant")
+    assert refused(on, unsure, "zh-Hant") and refused(on, unsure, "zh-Hans")
+    assert not refused(on, sure, "zh-Hant")
+    assert not refused(on, unsure, "en")  # not tuned for English
+    assert not refused(on, ShortReply("x", 1, "{}"), "zh-Hant")  # another backend: no probability

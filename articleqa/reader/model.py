@@ -53,16 +53,17 @@ def graph_dir(cache_dir: Path, weights_sha: str) -> Path:
 
 
 def prepare_graph(cache_dir: Path, base: Path, weights: Path = artifact.WEIGHTS_FILE) -> Path:
-    """The reader's ONNX graph, built from the shipped weights on first use (idempotent)."""
-    import onnx
-
-    from articleqa.models.onnx_graph import build_model
-
+    """The reader's ONNX graph, built from the shipped weights on first use (idempotent; ``onnx`` is imported
+    only to build it)."""
     sha = sha256_file(weights) if weights.is_file() else ""
     artifact.check(weights, artifact.READER_SHA256 if weights == artifact.WEIGHTS_FILE else "")
     out = graph_dir(cache_dir, sha)
     if (out / ONNX_FILE).is_file() and (out / "manifest.json").is_file():
         return out / ONNX_FILE
+    import onnx
+
+    from articleqa.models.onnx_graph import build_model
+
     config = json.loads((base / "config.json").read_text(encoding="utf-8"))
     model = build_model(artifact.trained_weights(base, weights, expected=""), config, "int8", head="span")
     out.parent.mkdir(parents=True, exist_ok=True)

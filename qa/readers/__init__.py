@@ -1,8 +1,5 @@
-"""Readers: question + evidence passages -> candidate answer spans with scores and a no-answer score.
+"""Readers: question + evidence passages -> candidate answer spans with scores and a no-answer margin.
 
-``base.Reader`` is the interface; ``span.SpanReader`` is the trained extractive reader (articleqa.reader).
-See docs/HACKING.md, "Adding a reader".
+``qa.readers.base.Reader`` is the interface; ``qa.readers.span.SpanReader`` is the trained extractive reader
+(articleqa.reader). See docs/HACKING.md, "a reader".
 """
-from qa.readers.base import Candidate, Reader, Reading
-
-__all__ = ["Candidate", "Reader", "Reading"]
