@@ -205,3 +205,14 @@ def with_sentence_match(question: str, passages: list[Passage], candidates: list
                 default=0.0)
         out.append(replace(c, score=c.score + weight * m))
     return out
+
+
+def with_passage_order(candidates: list, reader) -> list:
+    """Each candidate's score plus ``reader.passage_weight`` for its passage's place in the context order (the
+    first passage the full weight, the last of n a share 1/n of it)."""
+    from dataclasses import replace
+
+    w, n = reader.passage_weight, reader.passages
+    if not w:
+        return list(candidates)
+    return [replace(c, score=c.score + w * (n - c.passage_index) / n) for c in candidates]

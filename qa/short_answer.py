@@ -122,6 +122,9 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
                   notes=list(s.notes), passages=s.passages, lang=s.lang, short_answer=span)
 
 
+_SPAN_EDGES = " \t\n,，、;；:：。.!！?？"
+
+
 def span_answer(s: ChainState, given: list[Passage], candidate, mode_name: str, notes: list[str]) -> Answer:
     """The span reader's answer: its span as the passage writes it, cited, the sentence holding it quoted beneath."""
     from qa.citations import split_sentences
@@ -132,7 +135,7 @@ def span_answer(s: ChainState, given: list[Passage], candidate, mode_name: str, 
     start, end = (sent.start, max(sent.end, candidate.end)) if sent else (candidate.start, candidate.end)
     n = candidate.passage_index + 1
     cite = make_citation(n, passage, start, end)
-    span = with_unit(candidate.text, text[start:end])
+    span = with_unit(candidate.text.strip(_SPAN_EDGES) or candidate.text, text[start:end])
     span = to_answer_script(span, s.lang, text)
     quote = to_answer_script(cite.quote, s.lang, text) if s.lang.startswith("zh") else cite.quote
     sep = "" if has_cjk(span) else " "

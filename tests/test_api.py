@@ -135,6 +135,7 @@ def test_streaming_sse_plain_http(api):
     assert text.startswith(last["articleqa"]["text"])
 
 
+@pytest.mark.slow  # asked in the default llm mode: the span reader alone cites a distractor here (README, Limitations)
 def test_upload_poll_ask_delete(api, tmp_path):
     base, _ = api
     art = tmp_path / "pelican-bay.md"
@@ -146,7 +147,8 @@ def test_upload_poll_ask_delete(api, tmp_path):
     job = wait_job(base, r.json()["id"])
     assert job["state"] == "done" and job["report"]["added"] == 1, job
     assert job["progress"]["total"] >= 1 and job["progress"]["done"] == job["progress"]["total"]
-    a = httpx.post(f"{base}/api/ask", json={"question": "Who designed the Pelican Bay Lighthouse?"}, timeout=120)
+    a = httpx.post(f"{base}/api/ask", json={"question": "Who designed the Pelican Bay Lighthouse?", "mode": "llm"},
+                   timeout=300)
     cited = a.json()["citations"]
     assert cited and "Pelican Bay" in cited[0]["title"]
     assert "Ellery" in a.json()["passages"][0]["chunk"]["text"]  # the new article is retrieved first

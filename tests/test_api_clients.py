@@ -3,6 +3,8 @@ LangChain's `ChatOpenAI`, and `articleqa ask --server`; and API keys when bound 
 200 with one from `articleqa keys add`, 401 again once revoked). Extractive mode: fast, and the same API path."""
 from __future__ import annotations
 
+import re
+
 import json
 import os
 import subprocess
@@ -86,7 +88,7 @@ def test_langchain_chat_openai(served):
     follow = llm.invoke([HumanMessage(SEED_Q), AIMessage(llm.invoke(SEED_Q).content), HumanMessage("它的CEO是誰?")])
     assert SEED_TITLE in follow.content
     streamed = "".join(chunk.content for chunk in llm.stream("萬里長城在哪一年獲選為世界新七大奇蹟?"))
-    assert "2007" in streamed and "[1]" in streamed
+    assert "2007" in streamed and re.search(r"\[\d\]", streamed), streamed
 
 
 def test_ask_cli_against_the_server(served):

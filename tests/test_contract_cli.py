@@ -54,6 +54,7 @@ BASE: dict[str, list[str]] = {
     "db collections": [],
     "export": ["{export_to}", "--replace"],
     "import": ["{import_from}", "--replace"],
+    "config": [],
 }
 # A value per option (by dest; "command dest" wins). Flags and choices need none.
 VALUES: dict[str, str] = {
@@ -63,7 +64,7 @@ VALUES: dict[str, str] = {
     "host": "127.0.0.1", "port": "{port}", "name": "matrix-2", "keys_file": "{keys}", "articles": "{eval_a}",
     "limit": "3", "sample": "4", "seed": "1", "out": "{out}", "baseline": "{baseline}", "fail_under": "hit@10=0.5",
     "unanswerable_from": CMRC_Q, "n": "2", "data": "{pgdata}", "url": "{url}", "delete": "matrix",
-    "feedback out": "{out}/feedback.jsonl",
+    "feedback out": "{out}/feedback.jsonl", "as_of": "2018-03-01",
 }
 # Cases whose base cannot take the option as is: the whole argv.
 OVERRIDE: dict[str, list[str]] = {
@@ -311,5 +312,6 @@ def test_bad_input_is_one_line_and_exit_2(ctx):
         check(ctx, "missing eval file", ["eval", SEED_Q, *bad, "--no-progress", "--mode", "retrieval"], 2,
               names="missing-")
     check(ctx, "bad date", ["ask", QUESTION, "--date-from", "yesterday"], 2, names="date_from")
+    check(ctx, "bad as-of", ["ask", QUESTION, "--as-of", "someday"], 2, names="as_of")
     print(f"\n{ctx.backend} bad input: {ctx.runs} CLI runs in all")
     assert not ctx.failures, "\n".join(ctx.failures)
