@@ -36,7 +36,8 @@ _LLM = (
     "tests/test_reader_prefill.py::test_the_answer_is_announced_whole_before_its_source",
 )
 # Tests that each take over about 10 CPU seconds, or write gigabytes: fuzzing, 100k-chunk stores, the torch
-# embedder, killed ingests, CLI processes started cold, the GGUF file joined and rebuilt. `make test` runs them; `make test-fast` leaves them out.
+# embedder, killed ingests, CLI processes started cold, the GGUF file joined and rebuilt. `make test` runs them;
+# `make test-fast` leaves them out.
 _HEAVY = (
     "tests/test_clean_fuzz.py::",
     "tests/test_embedder.py::",
