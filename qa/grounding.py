@@ -104,10 +104,6 @@ def _cn_to_number(s: str) -> float | None:
     return total + section + (digit or 0)
 
 
-def _norm(text: str) -> str:
-    return normalize_for_match(strip_markers(text))
-
-
 def _dates(t: str) -> list[tuple[int, int, int, Claim]]:
     out = []
     for m in _ZH_DATE.finditer(t):

@@ -35,8 +35,9 @@ _LLM = (
     "tests/test_reader_prefill.py::test_the_cached_prompt_head_is_reused",
     "tests/test_reader_prefill.py::test_the_answer_is_announced_whole_before_its_source",
 )
-# Tests that each take over about 10 CPU seconds: fuzzing, 100k-chunk stores, the torch embedder, killed ingests,
-# CLI processes started cold. `make test` runs them; `make test-fast` leaves them out.
+# Tests that each take over about 10 CPU seconds, or write gigabytes: fuzzing, 100k-chunk stores, the torch
+# embedder, killed ingests, CLI processes started cold, the GGUF file joined and rebuilt. `make test` runs them;
+# `make test-fast` leaves them out.
 _HEAVY = (
     "tests/test_clean_fuzz.py::",
     "tests/test_embedder.py::",
@@ -50,6 +51,14 @@ _HEAVY = (
     "tests/test_store_filter_scale.py::",
     "tests/test_tiktoken_offline.py::",
     "tests/test_api_clients.py::test_keys_required_beyond_loopback",
+    "tests/test_api_clients.py::test_ask_cli_against_the_server",
+    # these join, hash or rebuild the 1.1 GB GGUF file
+    "tests/test_generator.py::test_join_produces_the_pinned_file",
+    "tests/test_generator.py::test_verified_file_is_not_rehashed",
+    "tests/test_generator.py::test_truncated_file_is_rebuilt",
+    "tests/test_generator.py::test_same_size_corruption_with_new_mtime_is_rehashed_and_rebuilt",
+    "tests/test_generator.py::test_touched_but_intact_file_is_rehashed_not_rebuilt",
+    "tests/test_generator.py::test_models_command_lists_the_generator",
 )
 
 
