@@ -92,6 +92,12 @@ def test_yes_no_and_latest(assistant):
 def test_english_date_matches_a_filter(assistant):
     ans = assistant.ask("What budget did the harbour board approve in March 2018?", mode="extractive", as_of=AS_OF)
     assert "12 million" in ans.text and ans.citations[0].date == "2018-03-05", ans.text
+    first = assistant.ask("Which came first, the ferry terminal budget or the channel dredging budget?",
+                          mode="extractive", as_of=AS_OF)
+    assert first.text.startswith("the ferry terminal budget came first (2018-03-05)"), first.text
+    same = assistant.ask("Were the ferry terminal budget and the channel dredging budget in the same year?",
+                         mode="extractive", as_of=AS_OF)
+    assert same.text.startswith("No."), same.text
 
 
 def test_cli_as_of_and_dated_sources(index, capsys):

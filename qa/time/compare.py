@@ -24,8 +24,9 @@ _SAME_ZH = re.compile(r"(?:是否|是|都是|都)?\s*(?:在|发生在|于|发生
 _WHICH_ZH = re.compile(r"[，,。？?]?\s*(?:(?:在)?(?:以下|下列)[^，,。？?：:哪]{0,6})?哪(?:一|个|一个|项|件|些)?[^，,。？?：:]{0,12}?"
                        r"(?P<dir>最早|更早|较早|先|最晚|更晚|较晚|最迟|更迟|后|早|晚|迟)[^，,。？?：:]{0,8}")
 _NUMBERED = re.compile(r"(?:^|\s)\d[、.．)]\s*")
-_SAME_EN = re.compile(r"^(?:did|were|was|are|is|do)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:\w+\s+){0,3}?in the same "
-                      r"(?P<unit>year|month|day|week)\b", re.I)
+_SAME_EN = re.compile(r"^(?:did|were|was|are|is|do)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:both\s+)?(?:(?:happen|occur|"
+                      r"take place|took place|fall|come|publish|announce)\w*\s+)?in the same (?P<unit>year|month|day|week)\b",
+                      re.I)
 _WHICH_EN = re.compile(r"which (?:\w+ )?(?:came|happened|occurred|was) (?P<dir>first|last|earlier|later)[,:]?\s*"
                        r"(?P<items>.+?)\??$", re.I)
 _ANCHOR_ZH = re.compile(r"^(?P<event>.{4,60}?)(?:的)?(?:当天|同一天|那天|当日)[，,、]?\s*(?P<rest>.+)$")
