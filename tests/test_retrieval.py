@@ -173,7 +173,9 @@ def small_index(tmp_path_factory):
     from articleqa.models.embedder import load_embedder
 
     root = tmp_path_factory.mktemp("retrieval")
-    settings = Settings(cache=root / "cache", index_dir=root / "index")
+    # "balanced": the English seed question (s04) is searched as before, without asking the generator for a
+    # translation (tests/test_cross_lingual.py covers the translated path, from the translation cache)
+    settings = Settings(cache=root / "cache", index_dir=root / "index", retrieval={"cross_lingual": "balanced"})
     arts = _load_jsonl(dataset_file("drcd"))[:5]
     corpus = root / "drcd5.jsonl"
     corpus.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts), encoding="utf-8")

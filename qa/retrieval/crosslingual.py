@@ -156,6 +156,22 @@ def cross_lingual_search(retriever: Retriever, query: str, k: int, filters, quer
     others = sorted(present - {primary})
     if not others:
         return None
+    try:
+        return _search_pools(retriever, query, k, filters, query_vector, plain, translator, groups, primary, others)
+    except Exception as e:  # e.g. a group filter with more article ids than SQLite takes
+        from articleqa.store import StoreError
+
+        if isinstance(e, StoreError) or type(e).__module__.startswith(("sqlite3", "psycopg")):
+            return None  # the plain ranking, as without cross-lingual retrieval
+        raise
+
+
+def _search_pools(retriever: Retriever, query: str, k: int, filters, query_vector: np.ndarray, plain: list[Passage],
+                  translator, groups: dict[str, str], primary: str, others: list[str]) -> list[Passage] | None:
+    from articleqa.text import detect_lang
+
+    r = retriever.settings.retrieval
+    present = set(groups.values())
     if same_language_answer(retriever, query, plain, primary,
                             other_best_cosine(retriever, query_vector, others, groups, filters)):
         return None
