@@ -24,7 +24,7 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
-def sub_corpus(path, questions: list[dict], n: int, cache_dir) -> "Path":
+def sub_corpus(path, questions: list[dict], n: int, cache_dir) -> "object":
     """The sample's gold snippets and each question's ``n`` most similar snippets by character-bigram overlap
     (same-topic items of other dates stay in), written once to the cache; the path of that articles file."""
     from pathlib import Path

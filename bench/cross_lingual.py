@@ -259,18 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                 results[variant][name]["uncached_translations"] = cache_only.misses - misses
             print(f"[{variant}] {name}: {json.dumps(results[variant][name])} ({time.time() - t:.0f}s)",
                   file=sys.stderr, flush=True)
-    print(f"mlqa-xl dev, index {index_dir.name}; questions: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
-    print("\n| variant | " + " | ".join(f"{k} hit@1 / @3 / @5 (translated)" for k in sets) + " |")
-    print("|---" * (len(sets) + 1) + "|")
-    for variant, row in results.items():
-        cells = [f"{v['hit@1']:.3f} / {v['hit@3']:.3f} / {v['hit@5']:.3f} ({v['translated']:.2f}"
-                 + (f", {v['uncached_translations']} uncached" if v.get("uncached_translations") else "") + ")"
-                 if v else "-" for v in (row.get(k, {}) for k in sets)]
-        print(f"| {variant} | " + " | ".join(cells) + " |")
-    print("\nsearch time p50 / p90 ms (translations cold in the first translating variant, cached after)")
-    for variant, row in results.items():
-        print(f"| {variant} | " + " | ".join(f"{v['p50_ms']:.0f} / {v['p90_ms']:.0f}" if v else "-"
-                                            for v in (row.get(k, {}) for k in sets)) + " |")
+    print_tables(results, sets, index_dir)
     out = {"mlqa-xl": results}
     if args.mono >= 0:
         out["mono"] = mono(settings, cache, args.mono, args.seed)
@@ -283,6 +272,21 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     store.close()
     return 0
+
+
+def print_tables(results: dict, sets: dict, index_dir) -> None:
+    print(f"mlqa-xl dev, index {index_dir.name}; questions: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
+    print("\n| variant | " + " | ".join(f"{k} hit@1 / @3 / @5 (translated)" for k in sets) + " |")
+    print("|---" * (len(sets) + 1) + "|")
+    for variant, row in results.items():
+        cells = [f"{v['hit@1']:.3f} / {v['hit@3']:.3f} / {v['hit@5']:.3f} ({v['translated']:.2f}"
+                 + (f", {v['uncached_translations']} uncached" if v.get("uncached_translations") else "") + ")"
+                 if v else "-" for v in (row.get(k, {}) for k in sets)]
+        print(f"| {variant} | " + " | ".join(cells) + " |")
+    print("\nsearch time p50 / p90 ms (translations cold in the first translating variant, cached after)")
+    for variant, row in results.items():
+        print(f"| {variant} | " + " | ".join(f"{v['p50_ms']:.0f} / {v['p90_ms']:.0f}" if v else "-"
+                                            for v in (row.get(k, {}) for k in sets)) + " |")
 
 
 if __name__ == "__main__":
