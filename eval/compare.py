@@ -212,9 +212,11 @@ def render(cmp: Comparison, n_questions: int = 15) -> str:
 
 
 def gate(
-    new: Report, baseline: Report | None = None, fail_under: Sequence[str] = (), out=sys.stdout
+    new: Report, baseline: Report | None = None, fail_under: Sequence[str] = (), out=None
 ) -> int:
-    """Print the comparison and threshold checks; 1 when a gated metric regressed or a threshold failed."""
+    """Print the comparison and threshold checks (on ``out``, default the current ``sys.stdout``: not the one at
+    import, which a test's capture may have closed since); 1 when a gated metric regressed or a threshold failed."""
+    out = out if out is not None else sys.stdout
     status = 0
     if baseline is not None:
         cmp = compare(new, baseline)
