@@ -81,10 +81,7 @@ def test_seed_question_llm(assistant, qid):
         assert ans.timings["total"] >= ans.timings["retrieve"]
 
 
-# s04 (an English question over the Chinese article) is left to llm mode: the span reader alone answers it with the
-# wrong figure of the right sentence's neighbour (「接近1/3」 for 「500+個風控模型」), a limitation the README states;
-# llm mode hands cross-lingual questions to the generator (qa.chain.reader_answers).
-@pytest.mark.parametrize("qid", [q["id"] for q in QUESTIONS if q["id"] != "s04"])
+@pytest.mark.parametrize("qid", [q["id"] for q in QUESTIONS])
 def test_seed_question_extractive(assistant, qid):
     q = BY_ID[qid]
     ans = assistant.ask(q["question"], mode="extractive")
