@@ -1,6 +1,8 @@
 """The trained span reader (articleqa.reader) behind the `Reader` interface."""
 from __future__ import annotations
 
+import os
+
 from articleqa.settings import Settings
 from articleqa.types import Passage
 from qa.readers.base import Candidate, Reading
@@ -21,11 +23,8 @@ class SpanReader:
             from articleqa.models.embedder import prepare_embedder
             from articleqa.reader.model import load_reader_model
 
-            threads = self.settings.models.embed_threads or 0
-            import os
-
-            self._model = load_reader_model(self.settings.cache_dir, prepare_embedder(self.settings),
-                                            threads or (os.cpu_count() or 1))
+            threads = self.settings.models.embed_threads or os.cpu_count() or 1
+            self._model = load_reader_model(self.settings.cache_dir, prepare_embedder(self.settings), threads)
         return self._model
 
     def read(self, question: str, passages: list[Passage]) -> Reading:
