@@ -52,6 +52,11 @@ _HEAVY = (
     "tests/test_tiktoken_offline.py::",
     "tests/test_api_clients.py::test_keys_required_beyond_loopback",
     "tests/test_api_clients.py::test_ask_cli_against_the_server",
+    # the reader's training command (twice), a whole `articleqa serve` process, the generated contract suites
+    "tests/test_span_reader.py::test_training_command_runs_and_resumes",
+    "tests/test_api_webui.py::test_one_process_serves_chat_and_api",
+    "tests/test_contract_api.py::",
+    "tests/test_contract_cli.py::",
     # these join, hash or rebuild the 1.1 GB GGUF file
     "tests/test_generator.py::test_join_produces_the_pinned_file",
     "tests/test_generator.py::test_verified_file_is_not_rehashed",
