@@ -79,15 +79,15 @@ def training_meta(path: Path = WEIGHTS_FILE) -> dict:
         return json.loads((fh.metadata() or {}).get("training", "{}"))
 
 
-def check(path: Path = WEIGHTS_FILE, expected: str = READER_SHA256) -> None:
-    """A clear error when the shipped file is missing or is not the pinned one."""
+def check(path: Path = WEIGHTS_FILE, expected: str = READER_SHA256) -> str:
+    """The file's sha256; a clear error when the shipped file is missing or is not the pinned one."""
     if not path.is_file():
         raise ModelError(f"{path}: reader weights not found (retrain: python -m articleqa.reader.train --ship)")
-    if expected:
-        got = sha256_file(path)
-        if got != expected:
-            raise ModelError(f"{path}: sha256 {got[:12]}..., expected {expected[:12]}... (a changed or truncated "
-                             "file; restore it from git or retrain)")
+    got = sha256_file(path)
+    if expected and got != expected:
+        raise ModelError(f"{path}: sha256 {got[:12]}..., expected {expected[:12]}... (a changed or truncated "
+                         "file; restore it from git or retrain)")
+    return got
 
 
 def trained_weights(base: Path, path: Path = WEIGHTS_FILE, expected: str = READER_SHA256) -> dict[str, np.ndarray]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from articleqa.models.files import ModelError, atomic_dir, sha256_file
+from articleqa.models.files import ModelError, atomic_dir
 from articleqa.reader import artifact
 from articleqa.reader.features import WindowSpec, windows
 
@@ -55,8 +55,7 @@ def graph_dir(cache_dir: Path, weights_sha: str) -> Path:
 def prepare_graph(cache_dir: Path, base: Path, weights: Path = artifact.WEIGHTS_FILE) -> Path:
     """The reader's ONNX graph, built from the shipped weights on first use (idempotent; ``onnx`` is imported
     only to build it)."""
-    sha = sha256_file(weights) if weights.is_file() else ""
-    artifact.check(weights, artifact.READER_SHA256 if weights == artifact.WEIGHTS_FILE else "")
+    sha = artifact.check(weights, artifact.READER_SHA256 if weights == artifact.WEIGHTS_FILE else "")
     out = graph_dir(cache_dir, sha)
     if (out / ONNX_FILE).is_file() and (out / "manifest.json").is_file():
         return out / ONNX_FILE
@@ -172,9 +171,8 @@ _models: dict[str, SpanReaderModel] = {}
 def load_reader_model(cache_dir: Path, base: Path, threads: int, weights: Path = artifact.WEIGHTS_FILE
                       ) -> SpanReaderModel:
     """The reader for these weights, built on first use and loaded once per process."""
-    with _lock:
-        path = prepare_graph(cache_dir, base, weights)
-        key = f"{path}|{threads}"
+    key = f"{cache_dir}|{weights}|{threads}"
+    with _lock:  # the weights are hashed once per process, not once per reader
         if key not in _models:
-            _models[key] = SpanReaderModel(path, base, threads)
+            _models[key] = SpanReaderModel(prepare_graph(cache_dir, base, weights), base, threads)
         return _models[key]
