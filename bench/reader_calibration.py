@@ -25,9 +25,9 @@ THRESHOLDS = [-4, -2, -1, 0, 1, 2, 3, 4, 5, 6, 8]
 
 def _rows(path: Path) -> list[dict]:
     if path.suffix == ".jsonl":  # eval.reader rows
-        return [dict(json.loads(x), refused=False, gold={"answers": json.loads(x)["answers"]},
-                     reader_margin=json.loads(x)["margin"], short_answer=json.loads(x)["span"])
-                for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        return [dict(r, refused=False, gold={"answers": r["answers"]}, reader_margin=r["margin"],
+                     short_answer=r["span"]) for r in rows]
     return json.loads(path.read_text(encoding="utf-8"))["rows"]
 
 
