@@ -30,7 +30,7 @@ DEFAULT_MIX: dict[str, int | None] = {
     "mlqa-context-en-question-en.json": None,
     "xquad-zh.json": None,
     "xquad-en.json": None,
-    "squad1-train.json": 3000,
+    "squad1-train.json": 8000,
     "squad2-train.json": None,
 }
 
