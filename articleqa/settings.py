@@ -344,17 +344,19 @@ class ReaderSettings(Section):
                     "extractive, F1 / contains: 0 -> 0.634 / 0.597, 2 -> 0.625 / 0.597, 4 -> 0.616 / 0.589; kept 2 "
                     "(one question of F1) for the time-aware order and uploaded articles ranked first.")
     min_margin: float = Field(
-        1.0, ge=-30.0, le=30.0,
+        2.0, ge=-30.0, le=30.0,
         description="Refuse a Chinese question when the reader's best span scores less than this above its "
                     "no-answer score (start + end logits). Chosen on the tuning half of drcd-nearmiss (end to end, "
-                    "extractive): 1.0 refused 0.826 of the unanswerable and 0.078 of the answerable questions "
-                    "(0 refused 0.785 / 0.059; 2 refused 0.868 / 0.085). docs/decisions/span-reader.md.")
+                    "extractive, round-nine reader) as the highest threshold that keeps answerable refusals under "
+                    "0.08: 2.0 refused 0.926 of the unanswerable and 0.072 of the answerable questions (1 refused "
+                    "0.884 / 0.072; 3 refused 0.926 / 0.085). docs/decisions/span-reader.md.")
     min_margin_en: float = Field(
         -2.0, ge=-30.0, le=30.0,
         description="The same for a question in English (or another language without CJK). The margin hardly "
                     "separates SQuAD 2.0's answerable from its unanswerable questions (squad2 articles 1-4, gold "
-                    "paragraph given: at 0 it refused 0.091 of the answerable and 0.119 of the unanswerable), so "
-                    "it is set where it refuses almost nothing (-2: 0.034 / 0.030). docs/decisions/span-reader.md.")
+                    "paragraph given, round-nine reader: at 0 it refused 0.119 of the answerable and 0.171 of the "
+                    "unanswerable), so it is set where it refuses little (-2: 0.058 / 0.073). "
+                    "docs/decisions/span-reader.md.")
     llm_defer_margin: float = Field(
         100.0, ge=-30.0, le=100.0,
         description="llm mode: when the reader's margin is at least this and its span is in the question's script "

@@ -34,6 +34,7 @@ _LLM = (
     "tests/test_prefix_state.py::",
     "tests/test_reader_prefill.py::test_the_cached_prompt_head_is_reused",
     "tests/test_reader_prefill.py::test_the_answer_is_announced_whole_before_its_source",
+    "tests/test_span_reader.py::test_on_topic_question_whose_fact_is_absent_is_refused[llm]",
 )
 # Tests that each take over about 10 CPU seconds, or write gigabytes: fuzzing, 100k-chunk stores, the torch
 # embedder, killed ingests, CLI processes started cold, the GGUF file joined and rebuilt. `make test` runs them;

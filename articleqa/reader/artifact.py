@@ -18,7 +18,7 @@ from articleqa.models.files import ModelError, sha256_file
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_FILE = WEIGHTS_DIR / "reader-e5-small.safetensors"
 # Pinned: written by `python -m articleqa.reader.train --ship` (README, "The span reader").
-READER_SHA256 = "e3ccddb4beac17fd008ec4a5cb402828412ba2abaf3c0c5d358655386862b59d"
+READER_SHA256 = "b1c22a744f9621ae07a5433ba232c297622e4e0ccb3de90ff418b51eb5e56567"
 FROZEN_PREFIXES = ("embeddings.",)
 
 
