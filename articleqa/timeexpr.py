@@ -2,10 +2,17 @@
 two weeks ago, 民國107年) resolved to periods of days against a reference day, ``as_of``.
 
 The caller always passes ``as_of``; nothing here reads the wall clock. Chinese is read in Simplified (the question
-is converted first), English case-insensitively. The rules are this module's own: on the issue's probe jionlp
-missed 上个月/本月 and needs Simplified input, dateparser read 「2017年」 as year 7, and neither reads 民國 years.
-jionlp was measured here (0.6 s import, +50 MiB, fine) but is not wired in yet: these rules cover the ChronoQA dev
-questions' shapes; using it for what they miss is open.
+is converted first), English case-insensitively. Two layers:
+
+* **Rules** (this module, first): the shapes of the ChronoQA dev questions, where they were measured (去年10月,
+  上个月, 三年前的今天, 截至上周, 2017年三季度, 民國107年, last March, two weeks ago, Q3 2017). On the issue's
+  probe jionlp missed 上个月/本月 and needs Simplified input, dateparser read 「2017年」 as year 7, and neither
+  reads 民國 years: so the rules go first, and a span a rule matched (read or declined, as in 2024年巴黎奥运会) is
+  theirs.
+* **Libraries** (:mod:`articleqa.timeparsers`, behind them): jionlp for Chinese, dateparser for English, for the
+  time expressions in what no rule matched (大前天, 大后天, 半年前, 两年多前, 上年; "the day before
+  yesterday", "3 fortnights ago", "a decade ago", "next Monday"), given ``as_of`` explicitly and imported only when
+  such a question comes (their import cost is measured in :mod:`articleqa.timeparsers`).
 
 A year that is part of a name (「2024年巴黎奥运会」, "the 2022 World Cup", GNEV2024) is not a time to filter by.
 "Latest / 最新 / 目前" marks the question as asking for the most recent report (:attr:`QuestionTime.latest`).
@@ -182,18 +189,21 @@ _ZH_RULES: list[tuple[str, re.Pattern]] = [
     ("relmonth", re.compile(rf"(?<![比较于环])(上上个月|上个月|上月|本月|这个月|当月|下个月|下月)\s*({N_ZH}\s*[日号])?\s*({_MONTH_PART_ZH})?")),
     ("relweek", re.compile(r"(?<![比较于环])(上上周|上周|上星期|上个星期|上礼拜|上个礼拜|本周|这周|这个星期|本星期|这星期|下周)")),
     ("relquarter", re.compile(r"(上季度|上个季度|上一季度|本季度|这个季度|下季度)")),
-    ("relday", re.compile(r"(今天|今日|昨天|昨日|前天|明天)")),
+    ("relday", re.compile(r"(今天|今日|昨天|昨日|(?<!大)前天|明天)")),  # 大前天: the library's
     ("md", re.compile(rf"(?<![\d年])({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?\s*({_MONTH_PART_ZH})?")),
     ("halfyear", re.compile(r"(上半年|下半年)")),
 ]
 _LATEST_ZH = re.compile(r"最新|目前|现在|当前|如今|至今|迄今|眼下|现时|最近一次|最近的|最近")
 
 
-def _zh_exprs(q: str, as_of: date) -> list[TimeExpr]:
+def _zh_exprs(q: str, as_of: date, seen: list[bool] | None = None) -> list[TimeExpr]:
+    """The rules' reading; ``seen`` gets every character a rule matched, read or declined (2024年巴黎奥运会)."""
     out: list[TimeExpr] = []
     taken = [False] * len(q)
     for kind, pattern in _ZH_RULES:
         for m in pattern.finditer(q):
+            if seen is not None:
+                seen[m.start():m.end()] = [True] * (m.end() - m.start())
             if any(taken[m.start():m.end()]):
                 continue
             res = _zh_resolve(kind, m, q, as_of)
@@ -331,7 +341,7 @@ _EN_RULES: list[tuple[str, re.Pattern]] = [
     ("past", re.compile(rf"\b(?:the\s+)?(?:past|last|previous)\s+{_NUM_EN}\s+{_UNIT_EN}\b", re.I)),
     ("rel", re.compile(r"\b(last|this|next|previous|past)\s+(week|month|year|quarter)\b", re.I)),
     ("relmon", re.compile(rf"\b(last|this|in|since)\s+{_MON_EN}(?!\s*\d)\b", re.I)),
-    ("relday", re.compile(r"\b(today|yesterday|tomorrow)\b", re.I)),
+    ("relday", re.compile(r"(?<!before )(?<!after )\b(today|yesterday|tomorrow)\b", re.I)),  # the day before ...
     ("weekday", re.compile(r"\blast\s+(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)),
     ("y", re.compile(r"\b(?:in|during|of|since|by|as of|until|throughout)\s+((?:19|20)\d{2})\b(?!\s+[A-Z])", re.I)),
     ("ybare", re.compile(r"(?<![\w-])((?:19|20)\d{2})(?!\s*[A-Z])(?![\w-])")),
@@ -341,11 +351,14 @@ _LATEST_EN = re.compile(r"\b(latest|most recent(ly)?|current(ly)?|now|so far|to 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _en_exprs(q: str, as_of: date) -> list[TimeExpr]:
+def _en_exprs(q: str, as_of: date, seen: list[bool] | None = None) -> list[TimeExpr]:
+    """The rules' reading; ``seen`` gets every character a rule matched, read or declined."""
     out: list[TimeExpr] = []
     taken = [False] * len(q)
     for kind, pattern in _EN_RULES:
         for m in pattern.finditer(q):
+            if seen is not None:
+                seen[m.start():m.end()] = [True] * (m.end() - m.start())
             if any(taken[m.start():m.end()]):
                 continue
             res = _en_resolve(kind, m, q, as_of)
@@ -433,18 +446,42 @@ def _en_resolve(kind: str, m: re.Match, q: str, as_of: date) -> tuple[Period, bo
 
 # --- public ----------------------------------------------------------------------------------------------------
 
+def _library_exprs(q: str, as_of: date, seen: list[bool], zh: bool) -> list[TimeExpr]:
+    """What jionlp (Chinese) or dateparser (English) reads in the characters no rule matched; called only when
+    those characters hold a time word (the libraries are imported on first use)."""
+    from articleqa import timeparsers
+
+    rest = "".join(" " if hit else ch for ch, hit in zip(q, seen))
+    cue = timeparsers.ZH_CUE if zh else timeparsers.EN_CUE
+    if not cue.search(rest):
+        return []
+    spans = timeparsers.jionlp_spans(q, as_of) if zh else timeparsers.dateparser_spans(q, as_of)
+    out = []
+    for start, end, text, period in spans:
+        if any(seen[start:end]) or (zh and _NAMED_EVENT.match(q[end:])):
+            continue
+        until = bool((_UNTIL_ZH if zh else _UNTIL_EN).search(q[max(0, start - 20):start]))
+        out.append(TimeExpr(text, period, not re.search(r"(?:19|20)\d{2}", text), until))
+    return out
+
+
 def parse_question_time(question: str, as_of: date, lang: str = "") -> QuestionTime:
-    """The time expressions of ``question`` resolved against ``as_of`` (the day the question is asked at)."""
+    """The time expressions of ``question`` resolved against ``as_of`` (the day the question is asked at): the
+    rules first, then the library for what they left."""
     if not question:
         return QuestionTime(as_of)
     is_zh = lang.startswith("zh") if lang else bool(re.search(r"[\u4e00-\u9fff]", question))
+    q = to_simplified(question) if is_zh else question
+    seen = [False] * len(q)
     if is_zh:
-        q = to_simplified(question)
-        exprs = _zh_exprs(q, as_of) + _en_exprs(q, as_of) if re.search(r"[A-Za-z]{3}", q) else _zh_exprs(q, as_of)
+        exprs = _zh_exprs(q, as_of, seen) + (_en_exprs(q, as_of, seen) if re.search(r"[A-Za-z]{3}", q) else [])
+    else:
+        exprs = _en_exprs(q, as_of, seen)
+    exprs += _library_exprs(q, as_of, seen, is_zh)
+    if is_zh:
         latest = bool(_LATEST_ZH.search(q)) and not any(e.text.startswith(("最近", "近")) for e in exprs)
     else:
-        exprs = _en_exprs(question, as_of)
-        latest = bool(_LATEST_EN.search(question))
+        latest = bool(_LATEST_EN.search(q))
     return QuestionTime(as_of, exprs, latest)
 
 

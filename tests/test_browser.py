@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
-from interfaces.webui.testing import XSS_ARTICLE, XSS_QUESTION, sample_server  # noqa: E402
+from interfaces.webui.testing import XSS_ARTICLE, XSS_QUESTION, running_app, sample_server  # noqa: E402
+from tests.datapaths import TEST_DATA, data_file  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 REPO = Path(__file__).resolve().parents[1]
 SEED_Q = "京東金融在哪一年實現單季盈利?"
 SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
+DATED_NEWS = data_file(TEST_DATA / "time" / "dated_news.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +47,41 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
+@pytest.fixture(scope="module")
+def dated_server(tmp_path_factory):
+    """The web chat over the small dated collection of tests/data/time, extractive mode by default."""
+    from articleqa.settings import load_settings
+    from ingest import ingest_paths
+
+    settings = load_settings().with_overrides({"index_dir": str(tmp_path_factory.mktemp("dated") / "index"),
+                                               "answer.mode": "extractive"})
+    report = ingest_paths([DATED_NEWS], settings=settings)
+    assert report.added == 5 and not report.failed, report.failed
+    with running_app(settings) as srv:
+        yield srv
+
+
+def open_page(browser, url: str):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server[0])
+    pg.goto(url)
     pg.wait_for_selector("#aq-input textarea", timeout=60_000)
     pg.js_errors = errors
+    return ctx, pg
+
+
+@pytest.fixture
+def page(browser, server):
+    ctx, pg = open_page(browser, server[0])
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture
+def dated_page(browser, dated_server):
+    ctx, pg = open_page(browser, dated_server[0])
     yield pg
     ctx.close()
 
@@ -190,4 +219,32 @@ def test_stop_retry_clear(page):
     page.click("#aq-clear")
     page.wait_for_function("() => document.querySelectorAll('#aq-chat .message').length === 0", timeout=30_000)
     assert page.locator("#aq-sources .aq-card").count() == 0
+    assert not page.js_errors, page.js_errors
+
+
+def test_as_of_date_range_and_bad_dates(dated_page):
+    """The date controls: "last year" read against the as-of day typed in, the source card showing its article's
+    publication date, a publication-date range leaving an article out, and a bad date answered in one line."""
+    page = dated_page
+    field = {k: page.locator(f"#aq-{k} input, #aq-{k} textarea").first for k in ("as-of", "date-from", "date-to")}
+    today = date.today().isoformat()  # the browser's today, set when the page loads
+    page.wait_for_function(f"() => document.querySelector('#aq-as-of input').value === '{today}'", timeout=30_000)
+    field["as-of"].fill("2024-11-12")
+    seen = ask(page, "How many passengers did the Orlen ferry carry last year?")
+    assert "18,400" in seen["final"] and "2023-01-01" in seen["final"], seen  # the note: last year = 2023
+    card = page.locator("#aq-sources .aq-card").first
+    assert "Orlen ferry figures for 2023" in card.inner_text() and "2023-10-04" in card.inner_text()
+
+    page.click("#aq-clear")
+    field["date-from"].fill("2021-01-01")
+    seen = ask(page, "Which bridge did the Tamsel council repaint?")
+    sources = page.locator("#aq-sources").inner_text()
+    assert "Mill bridge" in seen["final"] and "2022-06-10" in sources, (seen, sources)
+    assert "Weir" not in seen["final"] + sources and "2019-05-02" not in sources  # published before the range
+
+    field["date-to"].fill("2020-02-30")
+    page.fill("#aq-input textarea", "Which bridge did the Tamsel council repaint?")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#aq-chat .aq-note:has-text('is not a date')", timeout=30_000)
+    assert "Published to: '2020-02-30' is not a date" in page.locator("#aq-chat .bot").last.inner_text()
     assert not page.js_errors, page.js_errors

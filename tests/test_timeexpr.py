@@ -69,3 +69,44 @@ def test_as_of_is_read_not_guessed():
     with pytest.raises(ValueError, match="as_of: 'yesterday' is not a date"):
         parse_as_of("yesterday")
     assert (zh_int("一百零七"), zh_int("二十三"), zh_int("十二"), zh_int("12"), zh_int("abc")) == (107, 23, 12, 12, None)
+
+
+# --- the library layer (jionlp, dateparser) behind the rules -------------------------------------------------------
+
+@pytest.mark.parametrize("question, as_of, period, text", [
+    ("大前天发生了什么？", "2024-11-12", "2024-11-09", "大前天"),  # the rules' 前天 no longer reads inside it
+    ("大後天的天氣如何？", "2024-11-12", "2024-11-15", "大后天"),
+    ("两年多前发布了什么意见？", "2024-11-12", "2022-01-01..2022-12-31", "两年多前"),
+    ("年报显示上年的净亏损是多少？", "2024-03-31", "2023-01-01..2023-12-31", "上年"),
+    ("What happened the day before yesterday?", "2024-11-12", "2024-11-10", "the day before yesterday"),
+    ("Who arrives the day after tomorrow?", "2024-11-12", "2024-11-14", "the day after tomorrow"),
+    ("What was the price 3 fortnights ago?", "2024-11-12", "2024-09-30..2024-10-06", "3 fortnights ago"),
+    ("What did the mayor say a decade ago?", "2024-11-12", "2014-01-01..2014-12-31", "a decade ago"),
+    ("What did the mayor say a decade ago?", "2030-02-01", "2020-01-01..2020-12-31", "a decade ago"),
+])
+def test_library_reads_what_the_rules_miss(question, as_of, period, text):
+    got = _read(question, as_of)
+    assert got == [(period, text, True)], got
+
+
+@pytest.mark.parametrize("question", [
+    "神舟十三号成功返回当天，上海新增了多少本土确诊病例？",  # jionlp alone: 十三号 and 当天 as days
+    "周六福珠宝什么时候回复深交所首轮问询？",  # 周六 of a brand name
+    "2021年五一劳动节期间工作满一年的员工能请多少天假？",  # 劳动节 in the year asked at
+    "May I ask who founded the company?",  # dateparser alone: May
+    "Who is the president now?",
+])
+def test_library_noise_is_not_a_time(question):
+    got = _read(question, "2024-11-12")
+    assert all(text not in ("当天", "十三号", "周六", "劳动节", "May", "now") for _, text, _ in got), got
+
+
+def test_libraries_are_imported_only_when_needed():
+    import subprocess
+    import sys
+
+    code = ("import sys; from datetime import date; from articleqa.timeexpr import parse_question_time as p; "
+            "p('What happened in March 2018?', date(2024, 1, 1)); p('去年10月的营收是多少？', date(2024, 1, 1)); "
+            "print('jionlp' in sys.modules, 'dateparser' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"], out

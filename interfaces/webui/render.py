@@ -129,6 +129,16 @@ def lang_badge(lang: str) -> str:
     return f' <span class="aq-lang" data-lang="{esc(lang)}">in {name}</span>' if name else ""
 
 
+UNDATED = "undated"
+
+
+def date_badge(iso: str) -> str:
+    """The publication date of a source card's article (ISO at its precision), or "undated"."""
+    if iso:
+        return f' <span class="aq-date">· {esc(iso)}</span>'
+    return f' <span class="aq-date aq-undated">· {UNDATED}</span>'
+
+
 def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     p = _passage_for(c, passages)
     if p is not None and (span := quote_span_in_chunk(c, p)) is not None:
@@ -136,7 +146,7 @@ def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     else:
         body = f'<mark class="aq-hl">{esc(c.quote)}</mark>'
     source = f' <span class="aq-src">· {esc(c.source)}</span>' if c.source else ""
-    source += f' <span class="aq-date">· {esc(c.date)}</span>' if getattr(c, "date", "") else ""
+    source += date_badge(c.date)
     return (
         f'<div class="aq-card" data-choice="c{int(c.n)}">'
         f'<div class="aq-card-head"><span class="aq-n">[{int(c.n)}]</span> '
@@ -150,7 +160,7 @@ def passage_card(i: int, p: Passage) -> str:
     if len(text) > 2 * CONTEXT_CHARS:
         text = text[: 2 * CONTEXT_CHARS] + "…"
     source = f' <span class="aq-src">· {esc(p.source)}</span>' if p.source else ""
-    source += f' <span class="aq-date">· {esc(p.date)}</span>' if getattr(p, "date", "") else ""
+    source += date_badge(p.date)
     return (
         f'<div class="aq-card aq-related" data-choice="p{int(i)}">'
         f'<div class="aq-card-head"><span class="aq-n">{i}.</span> <span class="aq-title">{esc(p.title)}</span>'
@@ -185,8 +195,9 @@ def source_choices(answer: Answer | None) -> list[tuple[str, str]]:
     if answer is None:
         return []
     if answer.citations:
-        return [(f"[{c.n}] {c.title}", f"c{c.n}") for c in sorted(answer.citations, key=lambda c: c.n)]
-    return [(f"{i}. {p.title}", f"p{i}") for i, p in enumerate(answer.passages, 1)]
+        return [(f"[{c.n}] {c.title} ({c.date or UNDATED})", f"c{c.n}")
+                for c in sorted(answer.citations, key=lambda c: c.n)]
+    return [(f"{i}. {p.title} ({p.date or UNDATED})", f"p{i}") for i, p in enumerate(answer.passages, 1)]
 
 
 def resolve_choice(answer: Answer, value: str) -> tuple[str, int, int] | None:
@@ -211,7 +222,7 @@ def article_view(article: Article | None, start: int = 0, end: int = 0) -> str:
     """The whole cleaned article, the cited span marked with id ``aq-target`` (the page scrolls to it)."""
     if article is None:
         return '<div class="aq-article aq-empty">Choose a source to read the whole article.</div>'
-    meta = " · ".join(esc(x) for x in (article.source, article.date, article.author) if x)
+    meta = " · ".join(esc(x) for x in (article.source, article.date or UNDATED, article.author) if x)
     link = ""
     if article.url and re.match(r"^https?://", article.url, re.I):
         link = f' · <a href="{esc(article.url)}" target="_blank" rel="noopener noreferrer nofollow">original</a>'
@@ -239,7 +250,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "citations": [c.to_dict() for c in answer.citations],
         "passages": [
             {"title": p.title, "source": p.source, "article_id": p.chunk.article_id, "chunk_id": p.chunk.id,
-             "text": p.chunk.text, "start": p.chunk.start, "end": p.chunk.end, "score": p.score}
+             "text": p.chunk.text, "start": p.chunk.start, "end": p.chunk.end, "score": p.score,
+             "date": p.date}
             for p in answer.passages
         ],
         "timings": dict(answer.timings),

@@ -23,6 +23,7 @@ from articleqa.types import Answer  # noqa: E402
 from ingest.formats import SUPPORTED_EXTENSIONS as UPLOAD_SUFFIXES  # noqa: E402 - the loaders' own list
 from interfaces.library import ingest_into  # noqa: E402
 from interfaces.webui import render  # noqa: E402
+from interfaces.webui.dates import TODAY_JS, ChatDates  # noqa: E402
 from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -95,19 +96,27 @@ class WebApp:
             self._variants[want] = Assistant(self.base.store, self.base.embedder, self.base.retriever, s)
         return self._variants[want], "llm"
 
-    def run_settings(self, mode: str, top_k: int, collections: list[str] | None = None) -> dict[str, Any]:
+    def run_settings(self, mode: str, top_k: int, collections: list[str] | None = None,
+                     dates: ChatDates | None = None) -> dict[str, Any]:
         m = self.settings.models
-        return {"mode": mode, "top_k": int(top_k), "generator": "openai" if mode == "openai" else m.generator,
-                "embedder": m.embedder, "index_dir": str(self.settings.index_dir),
-                "collections": list(collections) if collections is not None else None}
+        out = {"mode": mode, "top_k": int(top_k), "generator": "openai" if mode == "openai" else m.generator,
+               "embedder": m.embedder, "index_dir": str(self.settings.index_dir),
+               "collections": list(collections) if collections is not None else None}
+        if dates is not None:
+            out.update(as_of=dates.as_of.isoformat() if dates.as_of else None, date_from=dates.date_from,
+                       date_to=dates.date_to)
+        return out
 
-    @staticmethod
-    def filters_for(collections: list[str] | str | None) -> SearchFilter | None:
-        """The search filter for the chat's collection selection: None keeps the assistant's scope
-        (``store.search_collections``); an empty selection searches every collection."""
-        if collections is None:
+    def filters_for(self, collections: list[str] | str | None, date_from: str = "",
+                    date_to: str = "") -> SearchFilter | None:
+        """The search filter for the chat's collection selection and publication-date range (the store's own
+        filter, as /api/search uses): None keeps the assistant's scope (``store.search_collections``); an empty
+        selection searches every collection. A bad date raises ValueError naming ``date_from`` / ``date_to``."""
+        if collections is None and not (date_from or date_to):
             return None
-        return SearchFilter.make(collections=collections)
+        if collections is None:
+            collections = list(self.settings.store.search_collections)
+        return SearchFilter.make(collections=collections, date_from=date_from or None, date_to=date_to or None)
 
     @staticmethod
     def history(turns: list[dict]) -> list[tuple[str, str]]:
@@ -120,10 +129,13 @@ class WebApp:
                              k=int(top_k) if top_k else None, filters=self.filters_for(collections))
 
     def stream(self, question: str, turns: list[dict], mode: str, top_k: int,
-               collections: list[str] | None = None):
+               collections: list[str] | None = None, dates: ChatDates | None = None):
+        """Token events, then the Answer; ``dates``: the chat's as-of day and publication-date range."""
         assistant, chain_mode = self.assistant_for(mode)
+        dates = dates or ChatDates()
         return assistant.stream(question, history=self.history(turns), mode=chain_mode, k=int(top_k),
-                                filters=self.filters_for(collections))
+                                filters=self.filters_for(collections, dates.date_from, dates.date_to),
+                                as_of=dates.as_of)
 
     # -- library ------------------------------------------------------------------------------------------------
     def library_rows(self) -> list[list[Any]]:
@@ -202,7 +214,7 @@ CSS = """
 .aq-card-head { margin-bottom: 6px; }
 .aq-n { color: var(--color-accent); font-weight: 700; }
 .aq-title { font-weight: 600; }
-.aq-src, .aq-score { color: var(--body-text-color-subdued); font-size: 0.8em; }
+.aq-src, .aq-date, .aq-score { color: var(--body-text-color-subdued); font-size: 0.8em; }
 .aq-quote { line-height: 1.6; font-size: 0.95em; white-space: pre-wrap; }
 mark.aq-hl { background: #ffe58a; color: inherit; padding: 1px 2px; border-radius: 3px; }
 .aq-article { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; }
@@ -253,21 +265,30 @@ class ChatUI:
 
     # -- chat ---------------------------------------------------------------------------------------------------
     def respond(self, message: str, turns: list[dict], mode: str, top_k: float,
-                collections: list[str] | None = None):
+                collections: list[str] | None = None, as_of: str = "", date_from: str = "", date_to: str = ""):
         """Stream an answer: yields (chatbot, turns, textbox, sources, open-choice, article, in-flight question).
-        ``collections``: the collections to search (empty: all; None: the configured scope)."""
+        ``collections``: the collections to search (empty: all; None: the configured scope); ``as_of``: the day
+        the question is asked at (YYYY-MM-DD; empty: today); ``date_from`` / ``date_to``: the publication dates to
+        search (either may be empty). A bad date is answered with one line naming the input."""
         import gradio as gr
 
         message = (message or "").strip()
         if not message:
             yield gr.skip(), turns, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        try:
+            dates = ChatDates.read(as_of, date_from, date_to)
+        except ValueError as e:
+            turns = turns + [{"question": message, "answer": None,
+                              "error_html": f'<span class="aq-note">⚠ {render.esc_md(e)}</span>'}]
+            yield _messages(turns), turns, "", render.EMPTY_SOURCES, gr.update(choices=[], value=None), gr.skip(), ""
+            return
         yield (_messages(turns, message), turns, "", '<div class="aq-empty">Searching the articles…</div>',
                gr.update(choices=[], value=None), render.article_view(None), message)
         text = ""
         answer: Answer | None = None
         try:
-            for ev in self.app.stream(message, turns, mode, int(top_k), collections):
+            for ev in self.app.stream(message, turns, mode, int(top_k), collections, dates):
                 if isinstance(ev, Answer):
                     answer = ev
                 elif isinstance(ev, dict) and ev.get("type") == "token":
@@ -283,7 +304,7 @@ class ChatUI:
         if answer is None:  # stopped before the end
             return
         turns = turns + [{"question": message, "answer": answer,
-                          "settings": self.app.run_settings(mode, top_k, collections)}]
+                          "settings": self.app.run_settings(mode, top_k, collections, dates)}]
         yield (_messages(turns), turns, "", render.sources_panel(answer),
                gr.update(choices=render.source_choices(answer), value=None), render.article_view(None), "")
 
@@ -432,6 +453,7 @@ class ChatUI:
             demo.load(self.refresh_library, None, [lib.table, lib.to_delete], api_visibility="private", queue=False)
             demo.load(self.refresh_collections, [chat.collections], [lib.coll_delete, chat.collections],
                       api_visibility="private", queue=False)
+            demo.load(None, [chat.as_of], [chat.as_of], js=TODAY_JS, api_visibility="private", queue=False)
             gr.api(self.ask_api, api_name="ask", concurrency_id=QUEUE_ID)
         demo.articleqa = self.app  # for tests and the launcher
         demo.articleqa_ui = self
@@ -456,6 +478,7 @@ class ChatUI:
                     c.stop = gr.Button("■ Stop", size="sm", elem_id="aq-stop")
                     c.retry = gr.Button("↻ Retry", size="sm", elem_id="aq-retry")
                     c.clear = gr.Button("✕ Clear", size="sm", elem_id="aq-clear")
+                self._date_row(c)
                 gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[c.msg], label="Examples",
                             examples_per_page=len(EXAMPLES))
                 with gr.Accordion("Answer settings", open=False):
@@ -481,6 +504,20 @@ class ChatUI:
                 c.open_choice = gr.Radio(choices=[], label="Open a source", elem_id="aq-open")
                 c.article = gr.HTML(render.article_view(None), elem_id="aq-article")
         return c
+
+    @staticmethod
+    def _date_row(c: SimpleNamespace) -> None:
+        """As of (去年, last month are read against it; the browser's today, set on page load by `TODAY_JS`) and
+        the publication-date range."""
+        import gradio as gr
+
+        with gr.Row(elem_id="aq-dates"):
+            c.as_of = gr.Textbox(value="", label="As of (去年, last month… are read against it)",
+                                 placeholder="YYYY-MM-DD", max_lines=1, elem_id="aq-as-of", scale=2)
+            c.date_from = gr.Textbox(value="", label="Published from", placeholder="YYYY-MM-DD (optional)",
+                                     max_lines=1, elem_id="aq-date-from", scale=1)
+            c.date_to = gr.Textbox(value="", label="Published to", placeholder="YYYY-MM-DD (optional)",
+                                   max_lines=1, elem_id="aq-date-to", scale=1)
 
     def _library_tab(self) -> SimpleNamespace:
         import gradio as gr
@@ -517,7 +554,7 @@ class ChatUI:
         return lib
 
     def _wire_chat(self, c: SimpleNamespace) -> None:
-        inputs = [c.msg, c.turns, c.mode, c.top_k, c.collections]
+        inputs = [c.msg, c.turns, c.mode, c.top_k, c.collections, c.as_of, c.date_from, c.date_to]
         outputs = [c.chatbot, c.turns, c.msg, c.sources, c.open_choice, c.article, c.inflight]
         common = {"concurrency_id": QUEUE_ID, "show_progress": "minimal"}
         ev_submit = c.msg.submit(self.respond, inputs, outputs, api_name="chat", **common)
