@@ -1,6 +1,6 @@
 """articleqa web chat: `python app.py` serves it on http://127.0.0.1:7860 (settings.server.host/port).
 
-On first start with an empty index it builds one from the bundled sample articles (samples/), showing progress.
+On first start with an empty index it builds one from the bundled sample articles (articleqa/samples/), showing progress.
 The UI lives in interfaces/webui/; everything goes through `qa.Assistant`.
 """
 from __future__ import annotations

@@ -4,7 +4,7 @@
 
 Every figure is the wall time of a fresh process, start-up, imports and model loading included:
 
-* ask: ``python -m interfaces.cli ask Q --mode extractive|llm`` on the sample index (``samples/``, ingested
+* ask: ``python -m interfaces.cli ask Q --mode extractive|llm`` on the sample index (``articleqa/samples/``, ingested
   once first by the CLI), ``--runs`` cold runs each (a new process every time; the OS file cache stays warm, as
   it does for a person asking twice), p50 and all runs.
 * ingest: the plain LangChain pipeline (``bench.ingest_speed --side plain``: tiktoken splitter 256/32, the same
@@ -60,7 +60,7 @@ def _cli(*args: str) -> list[str]:
 
 def bench_ask(runs: int, tmp: Path) -> dict:
     index = tmp / "sample-index"
-    ingest_s, _ = _wall(_cli("ingest", str(ROOT / "samples"), "--index", str(index)))
+    ingest_s, _ = _wall(_cli("ingest", str(ROOT / "articleqa" / "samples"), "--index", str(index)))
     out = {"sample_ingest_s": ingest_s}
     # the torch backend on the same index: what the same command cost before the ONNX default
     for name, mode, env in (("extractive", "extractive", {}), ("llm", "llm", {}),

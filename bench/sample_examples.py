@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from articleqa.settings import load_settings
+from interfaces.webui.samples import sample_paths
 from interfaces.webui.ui import EXAMPLES
 
 
@@ -32,8 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     index = args.index or settings.cache_dir / "bench" / "samples-index"
     if not (index / ".complete").exists():
-        ingest_paths(sorted((REPO / "samples").glob("*.jsonl")) + sorted((REPO / "samples").glob("*.txt")), index,
-                     settings)
+        ingest_paths(sample_paths(), index, settings)
         (index / ".complete").write_text("ok\n")
     failed = 0
     with Assistant.open(index, settings) as assistant:

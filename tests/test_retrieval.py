@@ -245,22 +245,6 @@ def test_keyword_index_follows_store_version(small_index):
     assert len(first) == sum(1 for _ in store.iter_chunks())
 
 
-def test_langchain_adapter_returns_documents_with_passages(small_index):
-    from langchain_core.retrievers import BaseRetriever
-
-    from articleqa.types import Passage
-    from qa.retrieval import HybridRetriever
-
-    settings, store, embedder, _ = small_index
-    lc = HybridRetriever(store, embedder, settings).as_langchain(k=2)
-    assert isinstance(lc, BaseRetriever)
-    docs = lc.invoke("京東金融的CEO是誰?")
-    assert len(docs) == 2
-    assert isinstance(docs[0].metadata["passage"], Passage)
-    assert docs[0].page_content == docs[0].metadata["passage"].chunk.text
-    assert "陳生強" in "".join(d.page_content for d in docs)
-
-
 def test_keyword_index_is_shared_safely_between_threads(small_index):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -16,7 +16,7 @@ from articleqa.settings import Settings
 from articleqa.store import SearchFilter, StoreError, open_store
 from ingest import ingest_paths
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "articles.jsonl"
+SAMPLES = Path(__file__).resolve().parents[1] / "articleqa" / "samples" / "articles.jsonl"
 
 
 def sample(article_id: str) -> dict:

@@ -62,7 +62,7 @@ class SearchRequest(BaseModel):
 
 
 class ArticleIn(BaseModel):
-    """One article posted as JSON (the fields of a samples/articles.jsonl line)."""
+    """One article posted as JSON (the fields of an articleqa/samples/articles.jsonl line)."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -1,4 +1,4 @@
-"""The bundled sample articles (``samples/`` at the repository root) that seed an empty index."""
+"""The bundled sample articles (``articleqa/samples/``, package data: in the wheel too) that seed an empty index."""
 from __future__ import annotations
 
 import sys
@@ -7,11 +7,13 @@ from typing import Callable
 
 from ingest.formats import is_supported
 
-DOCS = {"readme.md"}  # samples/README.md is documentation (licences), not an article
+DOCS = {"readme.md"}  # articleqa/samples/README.md is documentation (licences), not an article
 
 
 def samples_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "samples"
+    import articleqa
+
+    return Path(articleqa.__file__).resolve().parent / "samples"
 
 
 def sample_paths(folder: Path | None = None) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from qa.retrieval.fusion import Fused, fuse, rrf_fuse, zscore_fuse
 from qa.retrieval.keyword import BM25Corpus, KeywordHits, tokenize
 from qa.retrieval.keyword_index import KeywordIndex
-from qa.retrieval.retriever import Candidates, HybridRetriever, make_langchain_retriever, passage_to_document
+from qa.retrieval.retriever import Candidates, HybridRetriever
 
 __all__ = [
     "BM25Corpus",
@@ -14,17 +14,8 @@ __all__ = [
     "KeywordHits",
     "KeywordIndex",
     "fuse",
-    "make_langchain_retriever",
-    "passage_to_document",
     "rrf_fuse",
     "tokenize",
     "zscore_fuse",
 ]
 
-
-def __getattr__(name: str):
-    if name == "HybridLangChainRetriever":
-        from qa.retrieval.retriever import _langchain_class
-
-        return _langchain_class()
-    raise AttributeError(name)

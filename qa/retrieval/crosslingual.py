@@ -47,10 +47,6 @@ def corpus_groups(meta: dict[str, dict]) -> dict[str, str]:
     return {aid: lang_group(row.get("lang", "")) for aid, row in meta.items()}
 
 
-def chunk_group(chunk_id: str, groups: dict[str, str]) -> str:
-    return groups.get(chunk_id.rsplit(":", 1)[0], "en")
-
-
 @dataclass
 class Pool:
     """One language group's fused ranking for the question in that group's language."""

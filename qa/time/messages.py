@@ -1,8 +1,6 @@
 """The fixed strings of time-aware answers, per language (see qa/language.py for the others)."""
 from __future__ import annotations
 
-from datetime import date
-
 from articleqa.dates import Period
 
 _STRINGS: dict[str, dict[str, str]] = {
@@ -81,7 +79,3 @@ def unit_name(unit: str, lang: str) -> str:
 
 def show_period(p: Period) -> str:
     return str(p).replace("..", " – ")
-
-
-def show_day(d: date) -> str:
-    return d.isoformat()

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
 
 from articleqa.dates import Period
 from articleqa.types import Passage
@@ -106,8 +105,3 @@ def _anchored(ctx, s, k: int) -> list[Passage] | None:
     s.standalone = rest  # the reader is asked Y alone, of the passages of X's day
     s.notes.append(msg("note_time", s.lang, expr=event, period=show_period(day), as_of=s.time.as_of.isoformat()))
     return _in_period(ctx, s, f"{written_period(day, s.lang)}，{rest}", k, day)
-
-
-def latest_day(passages: list[Passage]) -> date | None:
-    days = [Period.of(p.date) for p in passages if p.date]
-    return max((d.end for d in days if d is not None), default=None)
