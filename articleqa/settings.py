@@ -344,12 +344,14 @@ class ReaderSettings(Section):
                     "extractive, F1 / contains: 0 -> 0.634 / 0.597, 2 -> 0.625 / 0.597, 4 -> 0.616 / 0.589; kept 2 "
                     "(one question of F1) for the time-aware order and uploaded articles ranked first.")
     min_margin: float = Field(
-        2.0, ge=-30.0, le=30.0,
+        0.0, ge=-30.0, le=30.0,
         description="Refuse a Chinese question when the reader's best span scores less than this above its "
-                    "no-answer score (start + end logits). Chosen on the tuning half of drcd-nearmiss (end to end, "
-                    "extractive, round-nine reader) as the highest threshold that keeps answerable refusals under "
-                    "0.08: 2.0 refused 0.926 of the unanswerable and 0.072 of the answerable questions (1 refused "
-                    "0.884 / 0.072; 3 refused 0.926 / 0.085). docs/decisions/span-reader.md.")
+                    "no-answer score (start + end logits); 0 is the trained model's own boundary (no answer more "
+                    "likely than the best span). Round-nine reader, end to end, extractive, on tuning data: the "
+                    "tuning half of drcd-nearmiss refused 0.851 of the unanswerable and 0.059 of the answerable "
+                    "questions at 0 (2 -> 0.926 / 0.072), and the 124 DRCD tuning questions 0.081 of the answerable "
+                    "at 0 (2 -> 0.129; the gates alone 0.073): 0 is the highest threshold that keeps answerable "
+                    "refusals near 0.08 on both. docs/decisions/span-reader.md.")
     min_margin_en: float = Field(
         -2.0, ge=-30.0, le=30.0,
         description="The same for a question in English (or another language without CJK). The margin hardly "
@@ -358,13 +360,13 @@ class ReaderSettings(Section):
                     "unanswerable), so it is set where it refuses little (-2: 0.058 / 0.073). "
                     "docs/decisions/span-reader.md.")
     llm_defer_margin: float = Field(
-        100.0, ge=-30.0, le=100.0,
+        8.0, ge=-30.0, le=100.0,
         description="llm mode: when the reader's margin is at least this and its span is in the question's script "
                     "family (both Chinese, or both not), the span is the answer and the generator is not called. "
-                    "100 = always generate (the default): a paired run of the generator on the tuning questions, "
-                    "needed to choose a lower value, did not finish on the busy 2-core VM this round; end to end the "
-                    "reader alone held the gold answer less often than the generator (DRCD tuning 0.589 vs 0.750, "
-                    "CMRC 2018 0.637 vs 0.828). docs/decisions/span-reader.md.")
+                    "From a paired run of the reader and the generator on the 124 DRCD tuning questions "
+                    "(bench.reader_calibration defer): at 8 the reader answered 0.69 of them and the mix held the "
+                    "gold answer for 0.669 (F1 0.695) against 0.661 (0.690) with the generator for every answer "
+                    "(100); 3-6 gave 0.661 (0.678-0.680). docs/decisions/span-reader.md.")
 
 
 class ServerSettings(Section):
