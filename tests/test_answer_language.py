@@ -120,3 +120,28 @@ def test_extractive_answer_converts_only_the_figures():
     en = _passage(USERS_EN, "en")
     s = _state("这个服务有多少用户?", "zh-Hans", en, "12 million users", "")
     assert span_answer(s, [en], s.reading.best, "extractive", []).text.startswith("1200万（12 million users）[1]")
+
+
+def test_extractive_pipeline_answers_an_english_question_from_the_chinese_article(tmp_path_factory):
+    """The real pipeline on the bundled samples (no generator: the question's translation is given to the
+    translator's cache as a reviewed one): the English question's answer is the Chinese span's figure in English,
+    the span as written beside it, its citation in Traditional Chinese."""
+    from articleqa.settings import load_settings
+    from interfaces.webui.testing import build_sample_index, copy_index
+    from qa import Assistant
+    from qa.retrieval.translate import shared_translator
+
+    shared = build_sample_index(tmp_path_factory.getbasetemp() / "aq-sample-index", load_settings())
+    index = copy_index(shared, tmp_path_factory.mktemp("xl-extractive") / "index")
+    settings = load_settings().with_overrides({"index_dir": str(index), "retrieval.translate_cache": False,
+                                               "models.generator": "none"})
+    question = "How many risk-control models has JD Finance built?"
+    shared_translator(settings).remember(question, "zh", "京东金融建立了多少个风控模型？")
+    a = Assistant.open(index, settings)
+    try:
+        ans = a.ask(question, mode="extractive")
+    finally:
+        a.close()
+    assert not ans.refused and ans.text.startswith("500+ (500+個") and "[1]" in ans.text, ans.text
+    assert ans.citations[0].lang == "zh-Hant" and "風控模型" in ans.citations[0].quote
+    assert unsupported_claims(ans.text.split("\n")[0], ans.passages) == []
