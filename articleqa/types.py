@@ -72,6 +72,7 @@ class Citation:
     end: int
     source: str = ""
     date: str = ""  # the cited article's publication date, ISO at its precision ("" = undated)
+    lang: str = ""  # the cited article's language (zh-Hant, zh-Hans, en): the evidence language, shown with it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

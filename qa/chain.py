@@ -238,7 +238,7 @@ def _extractive(ctx: ChainContext, s: ChainState, notes: list[str]) -> Answer:
     """The reader's best span, cited, with its sentence quoted; a refusal when the reader found none."""
     given = s.passages[: ctx.settings.answer.context_passages]
     if s.reading is not None and s.reading.best is not None:
-        if s.lang == "en" and has_cjk(s.reading.best.text):
+        if has_cjk(s.reading.best.text) != s.lang.startswith("zh"):  # the span as written, its figures converted
             notes = notes + [message("note_extractive_lang", s.lang)]
         ans = span_answer(s, given, s.reading.best, "extractive", notes)
         if s.on_token is not None and s.mode != "llm":

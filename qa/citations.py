@@ -65,4 +65,5 @@ def make_citation(n: int, passage: Passage, start: int, end: int) -> Citation:
         start=ch.start + start,
         end=ch.start + end,
         source=passage.source,
+        lang=passage.lang,
     )

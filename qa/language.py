@@ -119,6 +119,15 @@ def not_found(lang: str) -> str:
     return message("not_found", lang)
 
 
+# The evidence language as a source list says it ("in Chinese (Traditional)"): web chat cards, API footnotes.
+LANG_NAMES = {"zh-Hant": "Chinese (Traditional)", "zh-Hans": "Chinese (Simplified)", "en": "English"}
+
+
+def evidence_language_differs(question_lang: str, evidence_lang: str) -> bool:
+    """The evidence is in the other language group (Chinese / English) than the question."""
+    return bool(evidence_lang) and evidence_lang.startswith("zh") != (question_lang or "").startswith("zh")
+
+
 def to_answer_script(text: str, lang: str, source: str | None = None) -> str:
     """Chinese characters in ``text`` converted to the question's script (zh-Hant or zh-Hans).
 

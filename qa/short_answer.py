@@ -12,7 +12,9 @@ import re
 
 from articleqa.text import has_cjk, normalize_for_match, to_simplified
 from articleqa.types import Answer, Chunk, Passage
+from qa.answer_language import cross_language, figures_first, in_question_language, shown
 from qa.citations import make_citation, strip_markers
+from qa.figures import find_figures
 from qa.grounding import unsupported_claims
 from qa.language import to_answer_script
 from qa.state import ChainState, EvidenceSentence
@@ -95,6 +97,22 @@ def in_sentence_script(span: str, sentence: str, simplified: str | None = None) 
     return sentence[at: at + len(span)]
 
 
+def original_wording(reading, cited: EvidenceSentence, answer: str) -> str:
+    """The span of the cited sentence that the answer renders: the reader's best candidate inside it, else the
+    sentence's figure (with the unit that follows it) of the same value as the answer's; "" when neither."""
+    wants_figure = bool(find_figures(answer))
+    for c in getattr(reading, "candidates", None) or []:
+        if c.passage_index == cited.passage_index and cited.start <= c.start and c.end <= cited.end:
+            text = c.text.strip(" \t\n,，、;；:：。.!！?？")
+            if text and (find_figures(text) or not wants_figure):
+                return text
+    values = {f.value for f in find_figures(answer)}
+    for f in find_figures(cited.text):
+        if f.value in values:
+            return with_unit(f.raw, cited.text)
+    return ""
+
+
 def quote_block(quote: str, lang: str) -> str:
     q = " ".join(quote.split())
     return f"「{q}」" if lang.startswith("zh") else f"\u201c{q}\u201d"
@@ -108,16 +126,21 @@ def short_answer(s: ChainState, given: list[Passage], mode_name: str) -> Answer 
     assert reply is not None
     if echoes_question(reply.answer, s.standalone or s.question):
         return None
-    e = supporting_sentence(reply.answer, reply.source, s.evidence)
+    answer, original = reply.answer, ""
+    cited = next((e for e in s.evidence if e.n == reply.source), None)
+    if cited is not None and cross_language(answer, cited.text):  # in the question's language, not the passage's
+        answer, original = in_question_language(answer, original_wording(s.reading, cited, answer), s.lang, given)
+    e = supporting_sentence(answer, reply.source, s.evidence)
     if e is None:
         return None
-    span = with_unit(in_sentence_script(reply.answer, e.text), e.text)
+    span = answer if original else with_unit(in_sentence_script(answer, e.text), e.text)
     span = to_answer_script(span, s.lang, e.text if span in e.text else None)
     n = e.passage_index + 1
     cite = make_citation(n, given[e.passage_index], e.start, e.end)
     quote = to_answer_script(cite.quote, s.lang) if s.lang.startswith("zh") else cite.quote
+    head = shown(span, original)
     sep = "" if has_cjk(span) else " "
-    text = f"{span}{sep}[{n}]\n{quote_block(quote, s.lang)}"
+    text = f"{head}{sep}[{n}]\n{quote_block(quote, s.lang)}"
     return Answer(question=s.question, text=text, citations=[cite], refused=False, mode=mode_name,
                   notes=list(s.notes), passages=s.passages, lang=s.lang, short_answer=span)
 
@@ -136,9 +159,10 @@ def span_answer(s: ChainState, given: list[Passage], candidate, mode_name: str, 
     n = candidate.passage_index + 1
     cite = make_citation(n, passage, start, end)
     span = with_unit(candidate.text.strip(_SPAN_EDGES) or candidate.text, text[start:end])
-    span = to_answer_script(span, s.lang, text)
+    span, original = figures_first(to_answer_script(span, s.lang, text), s.lang)
     quote = to_answer_script(cite.quote, s.lang, text) if s.lang.startswith("zh") else cite.quote
+    head = shown(span, original)
     sep = "" if has_cjk(span) else " "
-    out = f"{span}{sep}[{n}]\n{quote_block(quote, s.lang)}"
+    out = f"{head}{sep}[{n}]\n{quote_block(quote, s.lang)}"
     return Answer(question=s.question, text=out, citations=[cite], refused=False, mode=mode_name,
                   notes=list(notes), passages=s.passages, lang=s.lang, short_answer=span)

@@ -194,3 +194,14 @@ def test_sources_show_the_evidence_language():
     assert extra(answer)["passages"][0]["lang"] == "zh-Hant"
     refused = Answer(question=JD_EN, text="The articles don't say.", refused=True, passages=[zh], lang="en")
     assert "in Chinese (Traditional)" in sources_panel(refused)
+    # the citation itself carries it (the API's citations, the OpenAI-shaped footnotes, a card without its passage)
+    from interfaces.api.chat import footnotes
+    from qa.citations import make_citation
+
+    cite = make_citation(1, zh, 0, len(zh.chunk.text))
+    answer = Answer(question=JD_EN, text="over 500 (500+個風控模型) [1]", citations=[cite], passages=[], lang="en")
+    assert cite.lang == "zh-Hant" and extra(answer)["citations"][0]["lang"] == "zh-Hant"
+    assert "in Chinese (Traditional)" in sources_panel(answer)
+    assert footnotes(answer).endswith("(in Chinese (Traditional))")
+    same = Answer(question=JD_ZH, text="500+個 [1]", citations=[cite], passages=[zh], lang="zh-Hant")
+    assert "(in " not in footnotes(same)  # said only where the evidence is in the other language

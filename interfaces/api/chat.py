@@ -58,13 +58,21 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[tuple[str, st
     return question, history
 
 
+def _in_lang(answer: Answer, c) -> str:
+    """" (in Chinese (Traditional))" after a source in another language than the question, else ""."""
+    from qa.language import LANG_NAMES, evidence_language_differs
+
+    name = LANG_NAMES.get(c.lang or "")
+    return f" (in {name})" if name and evidence_language_differs(answer.lang, c.lang) else ""
+
+
 def footnotes(answer: Answer) -> str:
     if not answer.citations:
         return ""
     from qa.language import message
 
     label = message("sources", answer.lang if answer.lang in ("zh-Hant", "zh-Hans") else "en")
-    lines = [f"[{c.n}] {c.title}: “{' '.join(c.quote.split())}”{f' ({c.date})' if c.date else ''}"
+    lines = [f"[{c.n}] {c.title}: “{' '.join(c.quote.split())}”{f' ({c.date})' if c.date else ''}{_in_lang(answer, c)}"
              for c in sorted(answer.citations, key=lambda c: c.n)]
     return f"\n\n{label}:\n" + "\n".join(lines)
 

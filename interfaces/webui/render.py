@@ -11,6 +11,7 @@ import re
 from typing import Any, Iterable
 
 from articleqa.types import Answer, Article, Citation, Passage
+from qa.language import LANG_NAMES
 
 # Characters that Markdown (or Gradio's LaTeX pass) would interpret, as numeric character references.
 _MD_SPECIAL = "\\`*_{}[]()#+-.!|~$:"
@@ -120,7 +121,6 @@ def quote_span_in_chunk(c: Citation, p: Passage) -> tuple[int, int] | None:
     return None
 
 
-LANG_NAMES = {"zh-Hant": "Chinese (Traditional)", "zh-Hans": "Chinese (Simplified)", "en": "English"}
 
 
 def lang_badge(lang: str) -> str:
@@ -150,7 +150,7 @@ def citation_card(c: Citation, passages: Iterable[Passage]) -> str:
     return (
         f'<div class="aq-card" data-choice="c{int(c.n)}">'
         f'<div class="aq-card-head"><span class="aq-n">[{int(c.n)}]</span> '
-        f'<span class="aq-title">{esc(c.title)}</span>{source}{lang_badge(p.lang if p is not None else "")}</div>'
+        f'<span class="aq-title">{esc(c.title)}</span>{source}{lang_badge(p.lang if p is not None and p.lang else c.lang)}</div>'
         f'<div class="aq-quote">{body}</div></div>'
     )
 

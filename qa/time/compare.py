@@ -113,7 +113,8 @@ def _cite(events: list[DatedEvent]):
         end = m.end() if m and m.end() > 0 else len(text)
         ch = e.passage.chunk
         cites.append(Citation(n=n, article_id=ch.article_id, title=e.passage.title, chunk_id=ch.id, quote=text[:end],
-                              start=ch.start, end=ch.start + end, source=e.passage.source, date=e.passage.date))
+                              start=ch.start, end=ch.start + end, source=e.passage.source, date=e.passage.date,
+                              lang=e.passage.lang))
     return cites
 
 
