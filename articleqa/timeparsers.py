@@ -35,6 +35,17 @@ _ZH_RELATIVE = re.compile(r"大?前[天年]|大?后天|[去今明]年|上年|昨
 _EN_EDGE_WORDS = re.compile(r"^(?:in|on|at|of|for|by|since)\s+|\s+(?:in|on|at|of|for|by|since)$", re.I)
 
 
+def _import_jionlp():
+    """jionlp, imported on first use (see the module docstring); its import prints a banner to stdout, which would
+    corrupt the output of ``articleqa ask --json``, so it is swallowed."""
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        import jionlp
+    return jionlp
+
+
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(str(text)[:10])
@@ -45,7 +56,7 @@ def _day(text: str) -> date | None:
 def jionlp_spans(question: str, as_of: date) -> list[tuple[int, int, str, Period]]:
     """Time expressions jionlp finds and resolves against ``as_of`` (points and spans; an open end is cut at
     ``as_of``; recurring times and durations are left out)."""
-    import jionlp  # lazy: see the module docstring
+    jionlp = _import_jionlp()
 
     base = time.mktime(datetime(as_of.year, as_of.month, as_of.day).timetuple())
     out = []

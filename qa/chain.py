@@ -25,7 +25,7 @@ from articleqa.text import has_cjk
 from articleqa.types import Answer, Article, Chunk, Passage
 from qa.cross_lingual import gate_question as in_passage_language, order_for_context_by_language
 from qa.evidence import format_evidence, select_evidence
-from qa.extractive import with_passage_order, with_sentence_match
+from qa.extractive import with_passage_order, with_sentence_match, with_whole_dates
 from qa.followup import depends_on_history
 from qa.language import message, question_lang
 from qa.metadata import metadata_answer
@@ -177,8 +177,8 @@ def _read(ctx: ChainContext):
         if weight and s.reading.candidates:  # the candidates re-ranked by their sentence's match with the question
             s.reading.candidates = with_sentence_match(s.standalone, given[: ctx.settings.reader.passages],
                                                        s.reading.candidates, weight, ctx.settings, ctx.embedder)
-        s.reading.candidates = sorted(with_passage_order(s.reading.candidates, ctx.settings.reader),
-                                      key=lambda c: -c.score)
+        s.reading.candidates = with_whole_dates(s.standalone, sorted(
+            with_passage_order(s.reading.candidates, ctx.settings.reader), key=lambda c: -c.score), given)
         s.timings["read"] = time.perf_counter() - t
         s.refuse = ctx.policy.after_reading(s.reading, s.lang)
         return s

@@ -216,3 +216,25 @@ def with_passage_order(candidates: list, reader) -> list:
     if not w:
         return list(candidates)
     return [replace(c, score=c.score + w * (n - c.passage_index) / n) for c in candidates]
+
+
+_YEAR_ASKED = re.compile(r"哪一?年|何年|幾年|几年|什麼年份|什么年份|\b(?:what|which) year\b", re.I)
+_FINER_DATE = {"年": re.compile(r"\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})月(?:\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日號号])?"),
+               "月": re.compile(r"\s?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[日號号]")}
+
+
+def with_whole_dates(question: str, candidates: list, passages: list) -> list:
+    """A date span the reader cut at the year (or the month) while its passage goes on with the month (or the
+    day) is widened to the whole date: 「2014年」 -> 「2014年2月」 for 「京東白條是什麼時候推出的?」. Not when the
+    question asks for a year (「哪一年」, "which year")."""
+    from dataclasses import replace
+
+    if _YEAR_ASKED.search(question or ""):
+        return list(candidates)
+    out = []
+    for c in candidates:
+        unit = c.text[-1:] if c.text and re.search(r"\d[年月]$|[一二三四五六七八九十][年月]$", c.text) else ""
+        text = passages[c.passage_index].chunk.text if unit and c.passage_index < len(passages) else ""
+        m = _FINER_DATE[unit].match(text, c.end) if text and text[c.start:c.end] == c.text else None
+        out.append(replace(c, text=text[c.start:m.end()], end=m.end()) if m else c)
+    return out

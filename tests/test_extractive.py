@@ -55,3 +55,19 @@ def test_a_sentence_shared_by_overlapping_chunks_is_quoted_and_numbered_once():
     evidence = select_evidence(shared, overlapping, settings.answer)
     texts = [" ".join(e.text.split()) for e in evidence]
     assert len(texts) == len(set(texts)) and any("2014年2月" in t for t in texts)
+
+
+def test_a_date_cut_at_the_year_is_widened_unless_the_year_is_asked():
+    from qa.extractive import with_whole_dates
+    from qa.readers.base import Candidate
+
+    passages = seed_passages()
+    i = next(n for n, p in enumerate(passages) if "2014年2月" in p.chunk.text)
+    start = passages[i].chunk.text.index("2014年2月")
+    year = Candidate("2014年", i, start, start + 5, 7.8)
+    other = Candidate("白條", i, start + 30, start + 32, 5.0)
+    (when, same) = with_whole_dates("京東白條是什麼時候推出的?", [year, other], passages)
+    assert when.text == "2014年2月" and passages[i].chunk.text[when.start:when.end] == "2014年2月"
+    assert same == other
+    (asked,) = with_whole_dates("京東白條是哪一年推出的?", [year], passages)
+    assert asked.text == "2014年"
