@@ -27,32 +27,29 @@ class Run:
     machine: str = MACHINE
 
 
-# Round seven (the latest landed round): llm mode, held-out; docs/decisions/round-7.md.
+# Round nine (docs/decisions/span-reader.md): the default llm mode is the generator with the span reader's refusal,
+# and the reader's span where its margin is at least reader.llm_defer_margin; extractive mode is the reader alone.
+MACHINE_R9 = "2-core AVX-512 VM (AMD EPYC), 24 GB; other sessions' jobs at nice 19 beside the first runs"
 LLM = [
-    Run("answers-r7-drcd-llm", "DRCD dev (zh-Hant)", "held-out sample, seed 1", "68151f6"),
-    Run("answers-r7-squad1-llm", "SQuAD 1.1 dev (en)", "held-out sample, seed 1", "68151f6"),
-    Run("answers-r7-cmrc2018-llm", "CMRC 2018 dev (zh-Hans)", "all in the repo", "68151f6"),
-    Run("answers-r7-cmrc2018-nearmiss-llm", "cmrc2018-nearmiss dev", "reporting split, all", "68151f6"),
-    Run("answers-r7-squad2-llm", "squad2 dev, articles 5-9", "reporting split, sample, seed 1", "68151f6"),
+    Run("answers-r9-drcd-llm", "DRCD dev (zh-Hant)", "held-out sample, seed 1", "7310e3e", MACHINE_R9),
+    Run("answers-r9-squad1-llm", "SQuAD 1.1 dev (en), without the 7 articles the reader saw",
+        "held-out sample, seed 1", "cd01964", MACHINE_R9),
+    Run("answers-r9-cmrc2018-llm", "CMRC 2018 dev (zh-Hans)", "all in the repo", "7310e3e", MACHINE_R9),
+    Run("answers-r9-drcd-nearmiss-llm", "drcd-nearmiss dev", "sample of 120, seed 1 (reader.min_margin tuned on "
+        "half of the set)", "7310e3e", MACHINE_R9),
+    Run("answers-r9-cmrc2018-nearmiss-llm", "cmrc2018-nearmiss dev", "reporting split, all", "4a05331", MACHINE_R9),
+    Run("answers-r9-squad2-llm", "squad2 dev, articles 5-9", "reporting split, sample, seed 1", "4a05331",
+        MACHINE_R9),
 ]
-# Round eight: extractive mode is the trained span reader (no generator); docs/decisions/span-reader.md.
-MACHINE_BUSY = "2-core AVX-512 VM (AMD EPYC), 24 GB, busy (other jobs shared the cores)"
 EXTRACTIVE = [
-    Run("answers-r8-drcd-ext", "DRCD dev (zh-Hant)", "held-out sample, seed 1", "215126d", MACHINE_BUSY),
-    Run("answers-r8-squad1-ext", "SQuAD 1.1 dev (en), without the 7 articles the reader saw",
-        "held-out sample, seed 1", "215126d", MACHINE_BUSY),
-    Run("answers-r8-cmrc2018-ext", "CMRC 2018 dev (zh-Hans)", "all in the repo", "215126d", MACHINE_BUSY),
-    Run("answers-r8-drcd-nearmiss-ext", "drcd-nearmiss dev", "all (reader.min_margin tuned on half of it)",
-        "215126d", MACHINE_BUSY),
-    Run("answers-r8-cmrc2018-nearmiss-ext", "cmrc2018-nearmiss dev", "reporting split, all", "215126d",
-        MACHINE_BUSY),
-    Run("answers-r8-squad2-ext", "squad2 dev, articles 5-9", "reporting split, all", "215126d", MACHINE_BUSY),
-]
-# Round eight: llm mode with the span reader's refusal, smaller samples (the machine was busy).
-LLM_R8 = [
-    Run("answers-r8-drcd-llm", "DRCD dev (zh-Hant)", "held-out sample of 100, seed 1", "215126d", MACHINE_BUSY),
-    Run("answers-r8-drcd-nearmiss-llm", "drcd-nearmiss dev", "sample of 120, seed 1 (reader.min_margin tuned on "
-        "half of the set)", "215126d", MACHINE_BUSY),
+    Run("answers-r9-drcd-ext", "DRCD dev (zh-Hant)", "held-out sample, seed 1", "7310e3e", MACHINE_R9),
+    Run("answers-r9-squad1-ext", "SQuAD 1.1 dev (en), without the 7 articles the reader saw",
+        "held-out sample, seed 1", "7310e3e", MACHINE_R9),
+    Run("answers-r9-cmrc2018-ext", "CMRC 2018 dev (zh-Hans)", "all in the repo", "7310e3e", MACHINE_R9),
+    Run("answers-r9-drcd-nearmiss-ext", "drcd-nearmiss dev", "all (reader.min_margin tuned on half of it)",
+        "7310e3e", MACHINE_R9),
+    Run("answers-r9-cmrc2018-nearmiss-ext", "cmrc2018-nearmiss dev", "reporting split, all", "7310e3e", MACHINE_R9),
+    Run("answers-r9-squad2-ext", "squad2 dev, articles 5-9", "reporting split, all", "7310e3e", MACHINE_R9),
 ]
 # Hybrid retrieval on the full dev sets (tuned on them: docs/decisions/retrieval-fusion.md).
 RETRIEVAL = [
@@ -60,7 +57,9 @@ RETRIEVAL = [
     Run("cmrc2018-retrieval", "CMRC 2018 dev (zh-Hans)", "all (tuned on)", "dd54c88", MACHINE_XEON),
     Run("squad1-retrieval", "SQuAD 1.1 dev (en)", "all (tuned on)", "dd54c88", MACHINE_XEON),
 ]
-SEED_LATENCY = ("seed-latency-r7-vs-r6.json", "d56be34", "2026-11-29")
+# (report, commit, date, mode, rounds, the other tree): each run alternates with the other tree, question by question.
+SEED_LATENCY = [("seed-latency-r9-llm.json", "4a05331", "2026-12-06", "llm", 2, "round eight"),
+                ("seed-latency-r9-extractive.json", "4a05331", "2026-12-06", "extractive", 3, "round eight")]
 
 _ROW = re.compile(r"^\| (?P<name>[\w@]+) [↑↓] \| (?P<value>[^|]+?) \| (?P<ci>[^|]+?) \| (?P<n>\d+) \|$")
 _CREATED = re.compile(r"created: (\d{4}-\d{2}-\d{2})")
@@ -136,14 +135,16 @@ def _retrieval_rows() -> list[str]:
     return rows
 
 
-def _seed_latency() -> str:
-    name, commit, date = SEED_LATENCY
-    d = json.loads((REPORTS / name).read_text(encoding="utf-8"))
-    this, other = d["this"], d["other"]
-    return (f"| the seed article's questions, llm mode, 3 rounds alternating with round six's tree | "
-            f"{this['first_p50']:.2f} s (round six: {other['first_p50']:.2f} s) | "
-            f"{this['total_p50']:.2f} s (round six: {other['total_p50']:.2f} s) | {date} | `{commit}` | "
-            f"[report](eval-reports/{name}) |")
+def _seed_latency() -> list[str]:
+    rows = []
+    for name, commit, date, mode, rounds, other_name in SEED_LATENCY:
+        d = json.loads((REPORTS / name).read_text(encoding="utf-8"))
+        this, other = d["this"], d["other"]
+        rows.append(f"| the seed article's questions, {mode} mode, {rounds} rounds alternating with {other_name}'s tree | "
+                    f"{this['first_p50']:.2f} s ({other_name}: {other['first_p50']:.2f} s) | "
+                    f"{this['total_p50']:.2f} s ({other_name}: {other['total_p50']:.2f} s) | {date} | `{commit}` | "
+                    f"[report](eval-reports/{name}) |")
+    return rows
 
 
 def results_markdown() -> str:
@@ -161,26 +162,23 @@ def results_markdown() -> str:
         "Brackets are 95% bootstrap intervals. How each round got here, with the figures it was decided on:",
         "[decisions/](decisions/README.md).",
         "",
-        f"Machine for the answer runs: {MACHINE}; the runs one after another, 2 threads.",
+        f"Machine for the answer runs: {MACHINE_R9}; the runs one after another, 2 threads.",
         "Models: the bundled multilingual-e5-small (ONNX int8) and Qwen2.5-Coder-1.5B-Instruct Q4_K_M.",
         "",
-        "## Answers, llm mode (round seven)",
+        "## Answers, llm mode, the default (round nine: the generator and the span reader)",
+        "",
+        "The reader refuses when its no-answer score wins, and answers itself where its margin is at least",
+        "`reader.llm_defer_margin`; the generator answers the rest.",
+        f"Machine: {MACHINE_R9}. Latency: the whole answer / the first token of the answers the generator wrote",
+        "(the reader's answers come whole, in about 0.1 s).",
         "",
         llm_head,
         "|" + "---|" * llm_head.count(" | ") + "---|",
         *_answer_rows(LLM, llm=True),
         "",
-        "## Answers, llm mode with the span reader's refusal (round eight, samples)",
+        "## Answers, extractive mode (round nine: the trained span reader alone, no generator)",
         "",
-        f"Machine: {MACHINE_BUSY}; the latencies are not comparable with round seven's.",
-        "",
-        llm_head,
-        "|" + "---|" * llm_head.count(" | ") + "---|",
-        *_answer_rows(LLM_R8, llm=True),
-        "",
-        "## Answers, extractive mode (round eight: the trained span reader, no generator)",
-        "",
-        f"Machine: {MACHINE_BUSY}; latency is the whole answer (retrieval and reading), so it reads high.",
+        f"Machine: {MACHINE_R9}; latency is the whole answer (retrieval and reading).",
         "",
         llm_head,
         "|" + "---|" * llm_head.count(" | ") + "---|",
@@ -202,7 +200,7 @@ def results_markdown() -> str:
         "",
         "| what | time to first token | whole answer | date | commit | report |",
         "|---|---|---|---|---|---|",
-        _seed_latency(),
+        *_seed_latency(),
         "",
     ]
     return "\n".join(lines)
