@@ -152,3 +152,12 @@ def test_missing_training_file_is_one_clear_line(tmp_path):
     run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert run.returncode == 2
     assert "training file not found" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("question", ["這篇文章是哪一期的?", "When was this article published?"])
+def test_article_date_is_answered_as_its_byline_writes_it(seed_assistant, question):
+    # a question about the article itself is answered from its fields (qa/metadata.py), before the reader
+    ans = seed_assistant.ask(question, mode="extractive")
+    assert ans.short_answer == "2018年第5期", (ans.text, ans.notes)
+    (c,) = ans.citations
+    assert "日期:2018年第5期" in c.quote and c.quote == seed_assistant.article(c.article_id).text[c.start:c.end]
