@@ -37,3 +37,16 @@ def backend_settings(backend: str, tmp_path, pg_url: str | None, **overrides) ->
     if backend == "postgres":
         values["store.url"] = pg_url
     return Settings().with_overrides(values)
+
+
+def dated_news_settings(index_parent) -> Settings:
+    """Settings (extractive mode) of a fresh index holding tests/data/time/dated_news.jsonl: five short dated
+    articles and one undated, for the web chat's date controls."""
+    from articleqa.settings import load_settings
+    from ingest import ingest_paths
+    from tests.datapaths import TEST_DATA, data_file
+
+    settings = load_settings().with_overrides({"index_dir": str(index_parent / "index"), "answer.mode": "extractive"})
+    report = ingest_paths([data_file(TEST_DATA / "time" / "dated_news.jsonl")], settings=settings)
+    assert report.added == 5 and not report.failed, report.failed
+    return settings

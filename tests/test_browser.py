@@ -16,7 +16,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from interfaces.webui.feedback import FeedbackStore, feedback_path  # noqa: E402
 from interfaces.webui.testing import XSS_ARTICLE, XSS_QUESTION, running_app, sample_server  # noqa: E402
-from tests.datapaths import TEST_DATA, data_file  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +25,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 REPO = Path(__file__).resolve().parents[1]
 SEED_Q = "京東金融在哪一年實現單季盈利?"
 SEED_TITLE = "京東金融實現單季盈利 千億級科技公司如何煉成?"
-DATED_NEWS = data_file(TEST_DATA / "time" / "dated_news.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +48,9 @@ def browser():
 @pytest.fixture(scope="module")
 def dated_server(tmp_path_factory):
     """The web chat over the small dated collection of tests/data/time, extractive mode by default."""
-    from articleqa.settings import load_settings
-    from ingest import ingest_paths
+    from tests.store_helpers import dated_news_settings
 
-    settings = load_settings().with_overrides({"index_dir": str(tmp_path_factory.mktemp("dated") / "index"),
-                                               "answer.mode": "extractive"})
-    report = ingest_paths([DATED_NEWS], settings=settings)
-    assert report.added == 5 and not report.failed, report.failed
-    with running_app(settings) as srv:
+    with running_app(dated_news_settings(tmp_path_factory.mktemp("dated"))) as srv:
         yield srv
 
 

@@ -7,24 +7,17 @@ from datetime import date
 
 import pytest
 
-from articleqa.settings import load_settings
-from tests.datapaths import TEST_DATA, data_file
 
-NEWS = data_file(TEST_DATA / "time" / "dated_news.jsonl")
 FERRY = "How many passengers did the Orlen ferry carry last year?"
 BRIDGE = "Which bridge did the Tamsel council repaint?"
 
 
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
-    from ingest import ingest_paths
     from interfaces.webui.ui import ChatUI
+    from tests.store_helpers import dated_news_settings
 
-    settings = load_settings().with_overrides({"index_dir": str(tmp_path_factory.mktemp("dates") / "index"),
-                                               "answer.mode": "extractive"})
-    report = ingest_paths([NEWS], settings=settings)
-    assert report.added == 5 and not report.failed, report.failed
-    chat_ui = ChatUI(settings, seed_samples=False)
+    chat_ui = ChatUI(dated_news_settings(tmp_path_factory.mktemp("dates")), seed_samples=False)
     yield chat_ui
     chat_ui.app.base.close()
 
