@@ -110,8 +110,30 @@ def test_self_contained_question_after_a_turn_is_not_rewritten(assistant):
     assert "2014年2月" in ans.short_answer
 
 
+@pytest.fixture(scope="module")
+def generator_assistant(assistant):
+    """The same index with the generator writing every llm-mode answer (the reader never answers for it)."""
+    from qa import Assistant
+
+    a = Assistant.open(assistant.settings.index_dir,
+                       assistant.settings.with_overrides({"reader.llm_defer_margin": 100.0}))
+    yield a
+    a.close()
+
+
 @pytest.mark.slow
-def test_streaming_yields_tokens_then_the_answer(assistant):
+def test_confident_reader_answers_in_llm_mode_without_the_generator(assistant):
+    events = list(assistant.stream(BY_ID["s03"]["question"], mode="llm"))
+    final = events[-1]
+    assert not final.refused and final.answered_by == "reader", (final.text, final.notes)
+    assert final.reader_margin >= assistant.settings.reader.llm_defer_margin
+    assert "".join(e["text"] for e in events[:-1]) == final.text  # the whole answer, at once
+    assert "generate" not in final.timings and final.tokens_in == 0
+
+
+@pytest.mark.slow
+def test_streaming_yields_tokens_then_the_answer(generator_assistant):
+    assistant = generator_assistant
     events = list(assistant.stream(BY_ID["s03"]["question"], mode="llm"))
     tokens = [e["text"] for e in events[:-1]]
     final = events[-1]

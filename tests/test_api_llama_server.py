@@ -46,7 +46,8 @@ def test_openai_generator_against_llama_cpp_server(llama_server, tmp_path_factor
     assert [m["id"] for m in models["data"]] == ["qwen-local"]
     settings = sample_settings(tmp_path_factory, "api-openai-gen", **{
         "answer.mode": "llm", "models.generator": "openai", "models.openai_base_url": llama_server,
-        "models.openai_model": "qwen-local"})
+        "models.openai_model": "qwen-local",
+        "reader.llm_defer_margin": 100.0})  # the generator writes every answer: it is what this tests
     with api_in_thread(settings) as (base, app):
         import openai
 
