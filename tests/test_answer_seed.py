@@ -122,6 +122,13 @@ def generator_assistant(assistant):
 
 
 @pytest.mark.slow
+def test_chat_model_is_loaded_once(assistant):
+    # what the benchmarks call to load the model before timing (bench/seed_latency.py, bench/answer_speed.py)
+    llm = assistant.llm
+    assert llm is not None and assistant.llm is llm
+
+
+@pytest.mark.slow
 def test_confident_reader_answers_in_llm_mode_without_the_generator(assistant):
     events = list(assistant.stream(BY_ID["s03"]["question"], mode="llm"))
     final = events[-1]

@@ -71,3 +71,17 @@ def test_a_date_cut_at_the_year_is_widened_unless_the_year_is_asked():
     assert same == other
     (asked,) = with_whole_dates("京東白條是哪一年推出的?", [year], passages)
     assert asked.text == "2014年"
+
+
+def test_question_coverage_gate_when_switched_on():
+    # answer.min_question_coverage is off by default (tuning chose off); switched on, a question naming things no
+    # passage mentions is refused before reading, and one whose words the passages hold is not
+    from qa.extractive import question_coverage
+    from qa.refusal import weak_overlap
+
+    passages = seed_passages()
+    on = Settings().with_overrides({"answer.min_question_coverage": 0.9})
+    held = "京東白條是什麼時候推出的?"
+    absent = "京東金融的員工宿舍在哪個城市的哪條街道?"
+    assert question_coverage(held, passages) > question_coverage(absent, passages)
+    assert weak_overlap(absent, passages, on) and not weak_overlap(held, passages, on)
