@@ -2,9 +2,11 @@
 1,200萬 = 12 million, and back (50 billion = 500亿, 35,000 = 3.5万, 12 million = 1200万).
 
 An answer in another language than its evidence (an English question answered from a Chinese article) states its
-figures in the question's language; the model never does that arithmetic, this module does. Reading a figure is
-`qa.grounding`'s parser (Arabic or Chinese numerals, 万/亿 or thousand/million/billion, 500+, %, 倍/times), which
-also judges the result against the evidence by value. cn2an (PyPI) was checked first: it reads 500亿 and 3.5万 but
+figures in the question's language; the model never does that arithmetic, this module does. A Chinese numeral
+run and the scale words are read with `qa.grounding`'s own tables (`_cn_to_number`, `_ZH_SCALE`, `_EN_SCALE`), and
+`qa.grounding` judges the result against the evidence by value. The figure pattern itself is this module's: unlike
+grounding's it keeps each figure's place in the text as written (Traditional 萬/億, 500多) and its "+", which the
+replacement needs. cn2an (PyPI) was checked first: it reads 500亿 and 3.5万 but
 raises on 1,200万, 三点六亿, 1.2万亿 and 500+, and its sentence mode skips 500亿元; the grounding parser reads all of
 them, so no new dependency.
 """
@@ -14,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from articleqa.text import normalize_for_match
-from qa.grounding import _cn_to_number
+from qa.grounding import _EN_SCALE, _ZH_SCALE, _cn_to_number
 
 # One figure as written in either language: Arabic digits (with thousands commas), an optional "+", an optional
 # scale, an optional percent / multiple; or a run of Chinese numerals holding a 十/百/千/万/亿.
@@ -26,8 +28,6 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 _MORE_THAN = re.compile(r"(?:over|more than|above|超过|超過|逾|多于|多於)\s*$", re.IGNORECASE)
-_ZH_SCALE = {"万亿": 1e12, "亿": 1e8, "万": 1e4}
-_EN_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
 
 @dataclass(frozen=True)
