@@ -450,6 +450,11 @@ class TimeSettings(Section):
     recency_candidates: int = Field(10, ge=1, le=200, description="How many of the best passages a 'latest' "
                                     "question re-ranks by date.")
 
+    event_candidates: int = Field(4, ge=1, le=20, description="A comparison's event ('which came first', 'same "
+                                  "month?', 'X当天'): how many of its best passages may date it; the first "
+                                  "published by as_of does (a later report of the same name, such as a trial after "
+                                  "an arrest, was not known then). Was 2; 4 chosen on the ChronoQA dev tuning split.")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(

@@ -167,6 +167,7 @@ def _part_of_month(p: Period, part: str) -> Period:
 _UNTIL_ZH = re.compile(r"(截至|截止|截止到|截至到|到|至)\s*$")
 _YEAR_PART_ZH = r"(?:第?[一二三四1-4]季度|上半年|下半年|年初|年底|年末|初|底|末)"
 _MONTH_PART_ZH = r"(?:上旬|中旬|下旬|初|底|末)"
+_YEARS_PART_ZH = r"(?:第?[一二三四1-4]季度|上半年|下半年|年初|年底|年末)"  # after 三年前: no bare 初 (三年前初次)
 # a year directly followed by one of these names an event or a product, not a time: 2024年巴黎奥运会
 _NAMED_EVENT = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:奥运会|冬奥会|残奥会|世界杯|亚运会|博览会|世博会|峰会|论坛|大会|运动会|"
                           r"锦标赛|春晚|全运会|杯|赛季|版|款|年会|年度报告|年报)")
@@ -181,7 +182,8 @@ _ZH_RULES: list[tuple[str, re.Pattern]] = [
     ("yrange", re.compile(r"(?<![\dA-Za-z])((?:19|20)\d{2})\s*(?:年)?\s*[-至到~]\s*((?:19|20)\d{2})\s*年")),
     ("relyear", re.compile(rf"(?<![比较于])(大前年|前年|去年|今年|本年|明年|上一年|当年)\s*(?:(?:的)?({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?\s*({_MONTH_PART_ZH})?"
                            rf"|({_YEAR_PART_ZH}))?")),
-    ("nyearsago", re.compile(rf"({N_ZH})\s*年前(的今天|的今日|的这一天|的同一天|的本月|的这个月|的今年)?")),
+    ("nyearsago", re.compile(rf"({N_ZH})\s*年前(的今天|的今日|的这一天|的同一天|的本月|的这个月|的今年)?"
+                             rf"(?:的?(?:({N_ZH})\s*月\s*(?:({N_ZH})\s*[日号])?|({_YEARS_PART_ZH})))?")),
     ("nmonthsago", re.compile(rf"({N_ZH})\s*个?月前(的今天|的今日)?")),
     ("nweeksago", re.compile(rf"({N_ZH})\s*(?:个)?(?:周|星期|礼拜)前")),
     ("ndaysago", re.compile(rf"({N_ZH})\s*(?:天|日)前")),
@@ -268,6 +270,13 @@ def _zh_relative(kind: str, g: tuple, as_of: date) -> tuple[Period, bool] | None
         if n is None or n > 200:
             return None
         d = _shift_years(as_of, -n)
+        if g[2]:  # 五年前9月, 两年前的3月5日
+            mo = zh_int(g[2])
+            if not mo or not 1 <= mo <= 12:
+                return None
+            return (_day(date(d.year, mo, zh_int(g[3]))) if g[3] else _month(d.year, mo)), True
+        if g[4]:  # 四年前上半年
+            return _part_of_year(d.year, g[4]), True
         if g[1] and ("天" in g[1] or "日" in g[1]):
             return _day(d), True
         if g[1] and "月" in g[1]:

@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=int, default=150)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--split", choices=["all", "tune", "report"], default="all",
+                    help="tune: the questions the rules may be tuned on; report: the half never looked at "
+                         "(eval.chronoqa.split_questions)")
     ap.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--neighbours", type=int, default=0, metavar="N",
@@ -67,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
     data = EVAL / "chronoqa" / "dev"
     settings = load_settings()
-    questions = sample_questions(data / "questions.jsonl", args.sample, args.seed)
+    questions = sample_questions(data / "questions.jsonl", args.sample, args.seed, args.split)
     articles = data / "articles.jsonl"
     if args.neighbours:
         articles = sub_corpus(articles, questions, args.neighbours, settings.cache_dir / "bench")
@@ -93,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     secs = time.perf_counter() - t0
     summary = summarize(rows, PIPELINES)
     corpus = f"sub-corpus of {store.meta.get('n_articles')} snippets" if args.neighbours else "all 6,259 snippets"
-    print(f"ChronoQA dev, sample {len(questions)} (seed {args.seed}), mode {args.mode}, {corpus}; {secs:.0f} s\n")
+    print(f"ChronoQA dev ({args.split}), sample {len(questions)} (seed {args.seed}), mode {args.mode}, {corpus}; {secs:.0f} s\n")
     print(table(summary, PIPELINES))
-    out = {"split": "chronoqa/dev", "sample": len(questions), "seed": args.seed, "mode": args.mode, "corpus": corpus,
+    out = {"split": f"chronoqa/dev ({args.split})", "sample": len(questions), "seed": args.seed, "mode": args.mode, "corpus": corpus,
            "seconds": round(secs, 1), "summary": summary, "machine": machine()}
     print(json.dumps(out, ensure_ascii=False))
     if args.json_out:

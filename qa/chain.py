@@ -35,7 +35,7 @@ from qa.refusal import RefusalPolicy, refused_answer
 from qa.short_answer import short_answer, span_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
-from qa.time import compare_answer, finish_time, gate_question, resolve_time, retrieve_in_time
+from qa.time import compare_answer, finish_time, gate_question, reading_question, resolve_time, retrieve_in_time
 
 __all__ = ["AnswerSteps", "Cancelled", "ChainContext", "STEPS", "build_chain"]
 
@@ -172,12 +172,13 @@ def _read(ctx: ChainContext):
             return s
         t = time.perf_counter()
         given = s.passages[: ctx.settings.answer.context_passages]
-        s.reading = ctx.get_reader().read(s.standalone, given)
+        question = reading_question(s)
+        s.reading = ctx.get_reader().read(question, given)
         weight = ctx.settings.reader.sentence_weight
         if weight and s.reading.candidates:  # the candidates re-ranked by their sentence's match with the question
-            s.reading.candidates = with_sentence_match(s.standalone, given[: ctx.settings.reader.passages],
+            s.reading.candidates = with_sentence_match(question, given[: ctx.settings.reader.passages],
                                                        s.reading.candidates, weight, ctx.settings, ctx.embedder)
-        s.reading.candidates = with_whole_dates(s.standalone, sorted(
+        s.reading.candidates = with_whole_dates(question, sorted(
             with_passage_order(s.reading.candidates, ctx.settings.reader), key=lambda c: -c.score), given)
         s.timings["read"] = time.perf_counter() - t
         s.refuse = ctx.policy.after_reading(s.reading, s.lang)
@@ -201,8 +202,9 @@ def _generate(ctx: ChainContext):
             return s
         a = ctx.settings.answer
         given = s.passages[: a.context_passages]
-        s.evidence = select_evidence(s.standalone, given, a, ctx.embedder)
-        pairs = short_messages(format_evidence(s.evidence, given), s.standalone, s.lang, a.few_shot,
+        question = reading_question(s)
+        s.evidence = select_evidence(question, given, a, ctx.embedder)
+        pairs = short_messages(format_evidence(s.evidence, given), question, s.lang, a.few_shot,
                                a.model_reads_simplified)
         llm = ctx.get_llm()
         relay = _TokenRelay(s.on_token, s.lang, s.cancel, given, [e.text for e in s.evidence])

@@ -19,6 +19,9 @@ ARTICLES = [
     ("e1", "2020-03-13", "加西大学宣布关闭校园，所有课程改为线上教学，学生宿舍将在一周内关闭。"),
     ("e2", "2020-05-20", "陕西城固县朝阳小学发生学生集体呕吐事件，当地已成立调查组调查原因。"),
     ("e3", "2020-05-28", "北京市发布生活垃圾分类条例实施细则，明确了各类场所的分类责任。"),
+    ("p1", "2023-04-01", "国家体育总局原副局长杜兆才因涉嫌严重违纪违法被查，正接受纪律审查和监察调查。"),
+    ("p2", "2024-08-28", "武汉市中级人民法院一审开庭审理杜兆才受贿案，杜兆才被查后被控受贿5000余万元。"),
+    ("n1", "", "英国瓦工Neil Jones赢得240万英镑彩票大奖，开始追求台球爱好。"),
     ("b1", "Mar 5, 2018", "The harbour board approved a budget of 12 million dollars for the new ferry terminal."),
     ("b2", "2019-03-07", "The harbour board approved a budget of 15 million dollars for dredging the channel."),
 ]
@@ -79,6 +82,28 @@ def test_which_came_first_and_same_month_from_dates(assistant):
     assert other.text.startswith("不是"), other.text
     en = assistant.ask("加西大學關閉校園與陝西城固縣朝陽小學事件，哪一個事件發生更早？", mode="extractive", as_of=AS_OF)
     assert en.text.startswith("加西大學關閉校園"), en.text  # Traditional in, Traditional out
+
+
+def test_comparison_shapes(assistant):
+    """A list after 「最早发生的是哪个？」, a same-day question that names 「这两个事件」 (not an 「X当天，Y」 question),
+    and an event dated by what was published by as_of (the trial reported later is not the arrest)."""
+    first = assistant.ask("以下事件中，最早发生的是哪个？陕西城固县朝阳小学事件，加西大学关闭校园，北京市生活垃圾分类条例实施细则。",
+                          mode="extractive", as_of=AS_OF)
+    assert first.text.startswith("加西大学关闭校园"), first.text
+    assert len(first.citations) == 3
+    day = assistant.ask("加西大学关闭校园和北京市生活垃圾分类条例实施细则这两个事件是同一天发生的吗？", mode="extractive",
+                        as_of=AS_OF)
+    assert day.text.startswith("不是"), day.text
+    arrest = assistant.ask("杜兆才被查和北京市生活垃圾分类条例实施细则是同一年吗？", mode="extractive", as_of="2023-12-10")
+    assert arrest.text.startswith("不是") and "2023-04-01" in arrest.text, arrest.text
+    assert "p2" not in {c.article_id for c in arrest.citations}
+
+
+def test_relative_years_are_not_figures_to_find(assistant):
+    """「14年前」 resolved to 2010 filters the search; the gates do not look for 「14」 in the passages, and the
+    reader reads the question with the year written out."""
+    ans = assistant.ask("14年前Neil Jones在英国赢得的是什么？", mode="extractive", as_of=AS_OF)
+    assert not ans.refused and "240万英镑" in ans.text, (ans.text, ans.notes)
 
 
 def test_yes_no_and_latest(assistant):

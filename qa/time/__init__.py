@@ -6,7 +6,7 @@ turns them all off (the time-blind pipeline).
 """
 from qa.time.answer import finish_time
 from qa.time.compare import compare_answer
-from qa.time.resolve import gate_question, resolve_time
+from qa.time.resolve import gate_question, reading_question, resolve_time
 from qa.time.retrieve import retrieve_in_time
 
-__all__ = ["compare_answer", "finish_time", "gate_question", "resolve_time", "retrieve_in_time"]
+__all__ = ["compare_answer", "finish_time", "gate_question", "reading_question", "resolve_time", "retrieve_in_time"]

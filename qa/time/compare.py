@@ -23,6 +23,9 @@ _AND_ZH = r"(?<![共温缓总调饱暖柔随附])(?:和|与|跟|以及|及)(?![�
 _SAME_ZH = re.compile(r"(?:是否|是|都是|都)?\s*(?:在|发生在|于|发生于)?\s*同一(?P<unit>年|个月|月份|月|天|日|周|星期)")
 _WHICH_ZH = re.compile(r"[，,。？?]?\s*(?:(?:在)?(?:以下|下列)[^，,。？?：:哪]{0,6})?哪(?:一|个|一个|项|件|些)?[^，,。？?：:]{0,12}?"
                        r"(?P<dir>最早|更早|较早|先|最晚|更晚|较晚|最迟|更迟|后|早|晚|迟)[^，,。？?：:]{0,8}")
+# 「以下事件中，最早发生的是哪个？A，B，C。」
+_WHICH_LATE_ZH = re.compile(r"[，,。？?]?\s*(?P<dir>最早|最晚|最先|最后)(?:发生|出现|举行|发布)?的(?:是)?哪(?:一|个|一个|项|件)?"
+                            r"(?:事件)?[？?：:，,]?")
 _NUMBERED = re.compile(r"(?:^|\s)\d[、.．)]\s*")
 _SAME_EN = re.compile(r"^(?:did|were|was|are|is|do)\s+(?P<a>.+?)\s+and\s+(?P<b>.+?)\s+(?:both\s+)?(?:(?:happen|occur|"
                       r"take place|took place|fall|come|publish|announce)\w*\s+)?in the same (?P<unit>year|month|day|week)\b",
@@ -43,7 +46,7 @@ class DatedEvent:
 
 def _clean_item(s: str) -> str:
     s = re.sub(r"^(?:(?:在)?(?:以下|下列)(?:事件|政策)?(?:中)?)?[：:]?\s*", "", s.strip(" ，,。：:；;？?、\"'“”‘’"))
-    s = re.sub(r"(?:这|那)?(?:两|三)?(?:个|件)?(?:事件|事情)(?:中)?$", "", s)
+    s = re.sub(r"(?:这|那)?(?:两|三|四|几|些)?(?:个|件|项)?(?:事件|事情)?(?:中)?$", "", s)
     return s.strip(" ，,。：:；;？?、")
 
 
@@ -71,11 +74,12 @@ def event_date(p: Passage) -> Period | None:
 
 
 def _date_event(ctx, item: str, as_of: date | None, filters) -> DatedEvent | None:
-    found = ctx.retrieve(item, 3) if filters is None else ctx.retrieve(item, 3, filters)
+    n = ctx.settings.time.event_candidates
+    found = ctx.retrieve(item, max(3, n)) if filters is None else ctx.retrieve(item, max(3, n), filters)
     own = Period.of(parse_pub_date(item))  # 「影驰2024年1月17日的新显卡发布」 names its own day
     if own is not None and (own.end - own.start).days < 31 and found:
         return DatedEvent(item, found[0], own)
-    for p in found[:2]:
+    for p in found[:n]:
         d = event_date(p)
         if d is not None and (as_of is None or d.start <= as_of):
             return DatedEvent(item, p, d)
@@ -135,12 +139,12 @@ def _parse(q: str, lang: str):
     if m:
         items = split_items(s[:m.start()])
         return "same", _UNIT[m.group("unit")], items
-    m = _WHICH_ZH.search(s)
+    m = _WHICH_ZH.search(s) or _WHICH_LATE_ZH.search(s)
     if m:
         before, after = s[:m.start()], s[m.end():]
         items = split_items(after if len(_clean_item(after)) > len(_clean_item(before)) else before)
         d = m.group("dir")
-        return ("first" if ("早" in d or d == "先") else "last"), None, items
+        return ("first" if ("早" in d or "先" in d) else "last"), None, items
     return None
 
 
@@ -194,7 +198,7 @@ def anchor_day(ctx, s) -> tuple[str, Period, str] | None:
     if not s.lang.startswith("zh"):
         return None
     m = _ANCHOR_ZH.match(to_simplified(s.standalone))
-    if m is None:
+    if m is None or _parse(s.standalone, s.lang) is not None:  # 「A和B是同一天发生的吗？」 compares, not anchors
         return None
     as_of = s.time.as_of if s.time is not None else None
     ev = _date_event(ctx, m.group("event"), as_of, s.filters)
