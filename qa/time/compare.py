@@ -73,22 +73,27 @@ def event_date(p: Passage) -> Period | None:
     return Period.of(p.date) or Period.of(parse_pub_date(p.chunk.text))
 
 
-def _date_event(ctx, item: str, as_of: date | None, filters) -> DatedEvent | None:
+def _date_event(ctx, item: str, as_of: date | None, filters, within_days: int = 31) -> DatedEvent | None:
+    """The event's best passage published by ``as_of`` whose date is precise to ``within_days`` (a day or a
+    month: an article that only says 「2024年」 cannot tell a month), else the best with any date; None when none of
+    the first ``time.event_candidates`` passages is dated by then."""
     n = ctx.settings.time.event_candidates
     found = ctx.retrieve(item, max(3, n)) if filters is None else ctx.retrieve(item, max(3, n), filters)
     own = Period.of(parse_pub_date(item))  # 「影驰2024年1月17日的新显卡发布」 names its own day
     if own is not None and (own.end - own.start).days < 31 and found:
         return DatedEvent(item, found[0], own)
-    for p in found[:n]:
-        d = event_date(p)
-        if d is not None and (as_of is None or d.start <= as_of):
-            return DatedEvent(item, p, d)
-    return None
+    dated = [DatedEvent(item, p, d) for p in found[:n]
+             if (d := event_date(p)) is not None and (as_of is None or d.start <= as_of)]
+    precise = [e for e in dated if (e.day.end - e.day.start).days < within_days]
+    return (precise or dated or [None])[0]
+
+
+_UNIT_DAYS = {"year": 365, "month": 31, "week": 7, "day": 1}
 
 
 def _same(a: Period, b: Period, unit: str) -> bool | None:
     """Whether two dates fall in the same year / month / day / week; None when one is too coarse to tell."""
-    need = {"year": 365, "month": 31, "week": 7, "day": 1}[unit]
+    need = _UNIT_DAYS[unit]
     if (a.end - a.start).days >= need or (b.end - b.start).days >= need:
         if unit == "year" and a.start.year == a.end.year and b.start.year == b.end.year:
             return a.start.year == b.start.year
@@ -160,7 +165,8 @@ def compare_answer(ctx, s, mode: str) -> Answer | None:
     if len(items) < 2 or len(items) > 5:
         return None
     as_of = s.time.as_of if s.time is not None else None
-    events = [_date_event(ctx, it, as_of, s.filters) for it in items]
+    within = _UNIT_DAYS[unit] if kind == "same" else 31
+    events = [_date_event(ctx, it, as_of, s.filters, within) for it in items]
     if any(e is None for e in events):
         return None
     lang = s.lang
