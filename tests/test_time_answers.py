@@ -21,10 +21,12 @@ ARTICLES = [
     ("e3", "2020-05-28", "北京市发布生活垃圾分类条例实施细则，明确了各类场所的分类责任。"),
     ("p1", "2023-04-01", "国家体育总局原副局长杜兆才因涉嫌严重违纪违法被查，正接受纪律审查和监察调查。"),
     ("p2", "2024-08-28", "武汉市中级人民法院一审开庭审理杜兆才受贿案，杜兆才被查后被控受贿5000余万元。"),
+    ("y1", "", "2020年，加西大学关闭校园。"),  # a year only: cannot tell a month, so e1 dates the closure
     ("n1", "", "英国瓦工Neil Jones赢得240万英镑彩票大奖，开始追求台球爱好。"),
     ("b1", "Mar 5, 2018", "The harbour board approved a budget of 12 million dollars for the new ferry terminal."),
     ("b2", "2019-03-07", "The harbour board approved a budget of 15 million dollars for dredging the channel."),
 ]
+UNDATED = {a for a, d, _ in ARTICLES if not d}
 AS_OF = "2024-11-12"
 UNEMPLOYMENT = "去年10月全国城镇调查失业率是多少？"
 
@@ -58,7 +60,7 @@ def test_relative_question_filters_to_its_period(assistant):
     assert ans.citations[0].article_id == "u2310" and ans.citations[0].date == "2023-10-05"
     assert ans.as_of == AS_OF and ans.standalone_question == UNEMPLOYMENT
     assert any("2023-10-01" in n for n in ans.notes), ans.notes
-    assert all(p.date for p in ans.passages)
+    assert all(p.date or p.chunk.article_id in UNDATED for p in ans.passages)  # undated ones cannot be ruled out
     # asked a year later, the same words mean October 2024
     later = assistant.ask(UNEMPLOYMENT, mode="extractive", as_of="2025-11-12")
     assert "5.1%" in later.text and later.citations[0].article_id == "u2410", later.text
