@@ -276,3 +276,13 @@ def test_upload_checks(tmp_path, server):
     ok = tmp_path / "ok.md"
     ok.write_text("hello")
     assert app.check_upload(str(ok)) is None
+
+
+def test_ask_reads_time_against_as_of(client):
+    """The `ask` endpoint takes the day the question is asked at: 去年 asked on 2019-01-15 is 2018, said in the
+    notes and returned as ``as_of``; a bad day is one clear error naming the field."""
+    res = client.predict("去年京東金融有多少個人用戶?", "extractive", 0, None, "2019-01-15", api_name="/ask")
+    assert res["as_of"] == "2019-01-15", res
+    assert any("2018-01-01" in n for n in res["notes"]), res["notes"]
+    with pytest.raises(Exception, match="As of: 'last week' is not a date"):
+        client.predict(SEED_Q, "extractive", 0, None, "last week", api_name="/ask")

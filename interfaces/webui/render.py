@@ -246,6 +246,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "answer": answer.text,
         "refused": answer.refused,
         "mode": answer.mode,
+        "as_of": answer.as_of or None,
         "notes": list(answer.notes),
         "citations": [c.to_dict() for c in answer.citations],
         "passages": [

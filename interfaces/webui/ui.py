@@ -123,10 +123,14 @@ class WebApp:
         return [(t["question"], t["answer"].text) for t in turns if t.get("answer") is not None]
 
     def ask(self, question: str, turns: list[dict] | None = None, mode: str | None = None,
-            top_k: int | None = None, collections: list[str] | None = None) -> Answer:
+            top_k: int | None = None, collections: list[str] | None = None, as_of: str = "") -> Answer:
+        """One answer; ``as_of``: the day the question is asked at (YYYY-MM-DD; empty: today). A bad date raises
+        ValueError naming ``As of``."""
         assistant, chain_mode = self.assistant_for(mode or self.default_mode())
+        dates = ChatDates.read(as_of)
         return assistant.ask(question, history=self.history(turns or []), mode=chain_mode,
-                             k=int(top_k) if top_k else None, filters=self.filters_for(collections))
+                             k=int(top_k) if top_k else None, filters=self.filters_for(collections),
+                             as_of=dates.as_of)
 
     def stream(self, question: str, turns: list[dict], mode: str, top_k: int,
                collections: list[str] | None = None, dates: ChatDates | None = None):
@@ -346,16 +350,23 @@ class ChatUI:
         self.app.feedback.add(rating, t["question"], t["answer"].to_dict(), comment, t.get("settings"))
         return ("Thanks: feedback saved (👍)." if rating > 0 else "Thanks: feedback saved (👎)."), ""
 
-    def ask_api(self, question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None) -> dict:
+    def ask_api(self, question: str, mode: str = "", top_k: int = 0, history: list[list[str]] | None = None,
+                as_of: str = "") -> dict:
         """Answer a question about the indexed articles. Returns the answer text with [n] markers, its citations
         (article, title, quote, span), whether it was refused, grounding notes and the retrieved passages.
         ``mode``: "llm", "extractive" or "openai" (empty: the configured default); ``top_k``: 0 for the default;
-        ``history``: earlier [question, answer] pairs for follow-up questions."""
+        ``history``: earlier [question, answer] pairs for follow-up questions; ``as_of``: the day the question is
+        asked at, YYYY-MM-DD (empty: today), against which 去年, last month... are read."""
         turns = []
         for pair in history or []:
             if len(pair) >= 2:
                 turns.append({"question": str(pair[0]), "answer": Answer(question=str(pair[0]), text=str(pair[1]))})
-        answer = self.app.ask(question, turns, mode or None, top_k or None)
+        try:
+            answer = self.app.ask(question, turns, mode or None, top_k or None, as_of=as_of or "")
+        except ValueError as e:  # a bad as_of: one line, naming the field
+            import gradio as gr
+
+            raise gr.Error(str(e)) from None
         return render.answer_json(answer)
 
     # -- library ------------------------------------------------------------------------------------------------
