@@ -455,6 +455,10 @@ def _en_resolve(kind: str, m: re.Match, q: str, as_of: date) -> tuple[Period, bo
 
 # --- public ----------------------------------------------------------------------------------------------------
 
+# hours, minutes and seconds are no filter on publication days (「三个小时前后」 is a duration, "3 hours ago" today)
+_SUB_DAY = re.compile(r"小时|小時|钟头|鐘頭|分钟|分鐘|秒|\b(?:hours?|minutes?|seconds?|hrs?|mins?|secs?)\b", re.I)
+
+
 def _library_exprs(q: str, as_of: date, seen: list[bool], zh: bool) -> list[TimeExpr]:
     """What jionlp (Chinese) or dateparser (English) reads in the characters no rule matched; called only when
     those characters hold a time word (the libraries are imported on first use)."""
@@ -467,7 +471,7 @@ def _library_exprs(q: str, as_of: date, seen: list[bool], zh: bool) -> list[Time
     spans = timeparsers.jionlp_spans(q, as_of) if zh else timeparsers.dateparser_spans(q, as_of)
     out = []
     for start, end, text, period in spans:
-        if any(seen[start:end]) or (zh and _NAMED_EVENT.match(q[end:])):
+        if any(seen[start:end]) or (zh and _NAMED_EVENT.match(q[end:])) or _SUB_DAY.search(text):
             continue
         until = bool((_UNTIL_ZH if zh else _UNTIL_EN).search(q[max(0, start - 20):start]))
         out.append(TimeExpr(text, period, not re.search(r"(?:19|20)\d{2}", text), until))

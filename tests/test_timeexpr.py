@@ -53,6 +53,9 @@ def test_expressions(question, as_of, period):
     "Who won the 2022 World Cup?",
     "GNEV2024论坛在哪里举办？",
     "京東金融的CEO是誰？",
+    "为什么HBO能够使用户在三个小时前后（根据不同的地理位置）看同一个节目？",  # a duration (CMRC 2018 dev)
+    "两小时前发生了什么？",  # hours are no filter on publication days
+    "What happened 3 hours ago?",
 ])
 def test_no_time_to_filter_by(question):
     assert _read(question, "2024-11-12") == []
