@@ -14,6 +14,7 @@ Each finds spans: ``(start, end, text, Period)`` in the question as given (Simpl
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import date, datetime, timedelta
@@ -43,7 +44,17 @@ def _import_jionlp():
 
     with contextlib.redirect_stdout(io.StringIO()):
         import jionlp
+    if not any(isinstance(f, _FromJionlp) for f in logging.getLogger().filters):
+        logging.getLogger().addFilter(_FromJionlp())
     return jionlp
+
+
+class _FromJionlp(logging.Filter):
+    """jionlp logs a traceback on the root logger for a phrase it cannot parse (「…后」) and then goes on; the span
+    is simply not read, so the traceback is dropped instead of reaching a user's terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "jionlp" not in (record.pathname or "")
 
 
 def _day(text: str) -> date | None:

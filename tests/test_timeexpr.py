@@ -108,6 +108,17 @@ def test_library_noise_is_not_a_time(question):
     assert all(text not in ("当天", "十三号", "周六", "劳动节", "May", "now") for _, text, _ in got), got
 
 
+def test_a_phrase_jionlp_cannot_parse_logs_nothing(caplog):
+    """jionlp logs a traceback on the root logger for 「…后」 in this CMRC 2018 question and goes on; the rules'
+    reading stands and nothing reaches the user's terminal."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        got = _read('HBO在1992年于新加坡"SCV" 正式启播后每天播放多少小时的节目？', "2024-11-12")
+    assert [text for _, text, _ in got] == ["1992年"], got
+    assert not [r for r in caplog.records if "jionlp" in r.pathname], caplog.text[:300]
+
+
 def test_libraries_are_imported_only_when_needed():
     import subprocess
     import sys
