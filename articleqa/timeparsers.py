@@ -14,6 +14,7 @@ Each finds spans: ``(start, end, text, Period)`` in the question as given (Simpl
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -36,13 +37,13 @@ _ZH_RELATIVE = re.compile(r"大?前[天年]|大?后天|[去今明]年|上年|昨
 _EN_EDGE_WORDS = re.compile(r"^(?:in|on|at|of|for|by|since)\s+|\s+(?:in|on|at|of|for|by|since)$", re.I)
 
 
-def _import_jionlp():
+def _import_jionlp(redirect: bool = True):
     """jionlp, imported on first use (see the module docstring); its import prints a banner to stdout, which would
-    corrupt the output of ``articleqa ask --json``, so it is swallowed."""
-    import contextlib
+    corrupt the output of ``articleqa ask --json``, so it is swallowed (``redirect``; a background import drops it
+    its own way, see :func:`preload_in_background`)."""
     import io
 
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()) if redirect else contextlib.nullcontext():
         import jionlp
     if not any(isinstance(f, _FromJionlp) for f in logging.getLogger().filters):
         logging.getLogger().addFilter(_FromJionlp())
@@ -55,6 +56,45 @@ class _FromJionlp(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "jionlp" not in (record.pathname or "")
+
+
+def preload_in_background(settings) -> None:
+    """A long-running server (web chat, HTTP API) imports jionlp in a daemon thread at start, so the first Chinese
+    question with a time word does not wait for it (about 0.6 s on a free core). One-shot commands do not: most
+    questions never need it."""
+    import sys
+    import threading
+
+    if not settings.time.enabled or "jionlp" in sys.modules:
+        return
+
+    def load() -> None:
+        out = sys.stdout
+        sys.stdout = _OtherThreadsOnly(out, threading.current_thread())  # the server's own output goes on
+        try:
+            with contextlib.suppress(Exception):
+                _import_jionlp(redirect=False)
+        finally:
+            if isinstance(sys.stdout, _OtherThreadsOnly):
+                sys.stdout = out
+
+    threading.Thread(target=load, name="articleqa-jionlp", daemon=True).start()
+
+
+class _OtherThreadsOnly:
+    """stdout for the time of a background import: what the importing thread prints (jionlp's banner) is dropped,
+    what any other thread prints goes through."""
+
+    def __init__(self, out, thread) -> None:
+        self._out, self._thread = out, thread
+
+    def write(self, text: str) -> int:
+        import threading
+
+        return len(text) if threading.current_thread() is self._thread else self._out.write(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self._out, name)
 
 
 def _day(text: str) -> date | None:

@@ -128,3 +128,21 @@ def test_libraries_are_imported_only_when_needed():
             "print('jionlp' in sys.modules, 'dateparser' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"], out
+
+
+def test_servers_preload_jionlp_without_its_banner():
+    """A server imports jionlp in the background at start: the first Chinese question with a time word does not
+    wait for it, jionlp's banner is dropped, and what the server prints meanwhile still comes out."""
+    import subprocess
+    import sys
+
+    code = ("import sys, time, threading; from articleqa.settings import load_settings; "
+            "from articleqa.timeparsers import preload_in_background as pre; pre(load_settings()); "
+            "[print('server line', i, flush=True) or time.sleep(0.02) for i in range(20)]; "
+            "[t.join() for t in threading.enumerate() if t.name == 'articleqa-jionlp']; "
+            "print('jionlp' in sys.modules, type(sys.stdout).__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    lines = out.splitlines()
+    assert lines[-1] == "True TextIOWrapper", out
+    assert [x for x in lines if x.startswith("server line")] == [f"server line {i}" for i in range(20)], out
+    assert "jionlp" not in out.lower().replace("true", ""), out

@@ -19,7 +19,9 @@ MODES = ("llm", "extractive")
 class ApiService:
     def __init__(self, settings: Settings, assistant=None) -> None:
         from articleqa.models.generator import model_queue
+        from articleqa.timeparsers import preload_in_background
 
+        preload_in_background(settings)
         self.settings = settings
         self._assistants: dict[str, Any] = {DEFAULT_COLLECTION: assistant} if assistant is not None else {}
         self._owned: set[str] = set()

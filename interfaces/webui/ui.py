@@ -55,7 +55,10 @@ class WebApp:
         from qa import Assistant
 
         self.settings = settings
+        from articleqa.timeparsers import preload_in_background
+
         self.base = assistant or Assistant.open(settings.index_dir, settings, create=True)
+        preload_in_background(settings)
         self._variants: dict[str, Any] = {}
         self.feedback = FeedbackStore(feedback_path(settings.index_dir))
 
