@@ -195,6 +195,12 @@ class RetrievalSettings(Section):
         48, ge=8, le=256, description="Generation cap of a question translation (one line).")
     translate_cache: bool = Field(
         True, description="Keep question translations on disk under <cache>/translations/ (also in memory).")
+    cross_lingual_original_weight: float = Field(
+        0.0, ge=0.0, le=1.0, description="In a translation's pool, the dense score blends in the untranslated "
+        "question's cosine with this weight (e5 is multilingual): (1 - w) * cos(translation) + w * cos(question).")
+    cross_lingual_candidates: int = Field(
+        0, ge=0, description="Candidates per side in each language pool of cross-lingual retrieval; 0 = "
+        "retrieval.candidates.")
 
 
 class AnswerSettings(Section):

@@ -86,6 +86,10 @@ def test_reader_order_scores_each_passage_in_its_own_language():
 def test_new_settings_are_bounded():
     with pytest.raises(SettingsError, match="min_dense_score_en_zh"):
         Settings(answer={"min_dense_score_en_zh": 1.5})
+    with pytest.raises(SettingsError, match="cross_lingual_original_weight"):
+        Settings(retrieval={"cross_lingual_original_weight": -0.1})
+    with pytest.raises(SettingsError, match="cross_lingual_candidates"):
+        Settings(retrieval={"cross_lingual_candidates": -1})
     with pytest.raises(SettingsError, match="cross_lingual"):
         Settings(retrieval={"cross_lingual": "sometimes"})
 
@@ -162,6 +166,32 @@ def test_balanced_pools_without_translation_still_reach_the_chinese_side(mixed_i
     passages = r.search(JD_EN, 5)
     assert spy.asked == []
     assert any("風控" in p.chunk.text for p in passages), [p.chunk.text[:30] for p in passages]
+
+
+def test_the_original_question_blended_into_a_poor_translation_s_pool(mixed_index):
+    """A translation that lost the name ("它建了多少个模型？") still finds the passage when the untranslated question's
+    cosine is blended in (e5 is multilingual); each passage's dense score stays its cosine with the translation."""
+    import numpy as np
+
+    from qa.retrieval.dense import embed_query
+
+    vague = "它有多少个模型？"
+    plain, spy = _retriever(mixed_index, cross_lingual="translate", cross_lingual_original_weight=0.0)
+    blended, spy2 = _retriever(mixed_index, cross_lingual="translate", cross_lingual_original_weight=0.5)
+    for s in (spy, spy2):
+        s.inner.remember(JD_EN, "zh", vague)
+    got = blended.search(JD_EN, 5)
+    zh = [p for p in got if p.lang == "zh-Hant"]
+    assert zh and all(p.search_query == vague for p in zh)
+    assert spy2.asked == [(JD_EN, "zh")]  # still one translation, no second generator call
+    _, store, embedder, _ = mixed_index
+    v = embed_query(embedder, vague)
+    for p in zh:
+        assert p.dense_score == pytest.approx(float(np.dot(store.get_vectors([p.chunk.id])[0], v)), abs=1e-5)
+    rank = next(i for i, p in enumerate(got) if "風控" in p.chunk.text)
+    before = [p.chunk.id for p in plain.search(JD_EN, 20)]
+    hit = next(p.chunk.id for p in got if "風控" in p.chunk.text)
+    assert hit not in before or rank <= before.index(hit)
 
 
 def test_a_same_language_question_keeps_the_plain_ranking_and_is_never_translated(mixed_index):
