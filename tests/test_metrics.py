@@ -355,3 +355,14 @@ def test_holds_gold_is_scored_in_answer_modes():
     score(r, metrics_for("extractive"))
     assert r.values["holds_gold"] == 1.0
     assert "holds_gold" not in {m.name for m in metrics_for("retrieval")}
+
+
+def test_mlqa_halves_split_the_questions_in_two():
+    from bench.answer_quality import mlqa_half
+
+    qs = [{"id": f"mlqa-xl-{i}"} for i in range(200)]
+    tuning, report = mlqa_half(qs, "tuning"), mlqa_half(qs, "report")
+    assert {q["id"] for q in tuning}.isdisjoint(q["id"] for q in report)
+    assert len(tuning) + len(report) == 200 and 70 < len(tuning) < 130
+    assert mlqa_half(qs, "all") == qs
+    assert mlqa_half(qs, "tuning") == tuning  # the same half every run
