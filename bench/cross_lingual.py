@@ -211,6 +211,38 @@ def mono(settings, cache: Path, sample: int, seed: int) -> dict:
     return out
 
 
+def run_variants(args, settings, store, embedder, texts: dict[str, str], sets: dict[str, list[dict]],
+                 counter: Counting) -> dict[str, dict[str, dict]]:
+    """Every ``--variants`` variant over every question set; misses printed (``--misses``) and kept."""
+    from qa.retrieval import HybridRetriever
+
+    cache_only = counter if args.cached_only else None
+    results: dict[str, dict[str, dict]] = {}
+    for variant in args.variants:
+        r = HybridRetriever(store, embedder, settings.with_overrides(VARIANTS[variant]))
+        translates = VARIANTS[variant].get("retrieval.cross_lingual", "translate") == "translate"
+        if translates:
+            r.translator = lambda: counter
+        results[variant] = {}
+        for name, qs in sets.items():
+            if "no same-language" in variant and "(" in name:
+                continue  # the controls would all need new translations; the variant is about mlqa-xl
+            misses = cache_only.misses if cache_only is not None else 0
+            t = time.time()
+            missed = [] if args.misses and "->" in name and "(" not in name else None
+            results[variant][name] = run_variant(r, qs, texts, counter, missed)
+            if missed:
+                results[variant][name]["misses"] = missed
+                for m in missed[: args.misses]:
+                    print(json.dumps(m, ensure_ascii=False), file=sys.stderr)
+            if cache_only is not None and translates:
+                results[variant][name]["uncached_translations"] = cache_only.misses - misses
+            shown = {k: v for k, v in results[variant][name].items() if k != "misses"}
+            print(f"[{variant}] {name}: {json.dumps(shown)} ({time.time() - t:.0f}s)",
+                  file=sys.stderr, flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sample", type=int, default=0, help="mlqa-xl questions per direction (0 = all 126)")
@@ -258,29 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("en->zh", "zh->en"):
             target = "zh" if name == "en->zh" else "en"
             sets[name] = [q for q in sets[name] if cache_only.inner.cached(q["question"], target) is not None]
-    results: dict[str, dict[str, dict]] = {}
-    for variant in args.variants:
-        r = HybridRetriever(store, embedder, settings.with_overrides(VARIANTS[variant]))
-        translates = VARIANTS[variant].get("retrieval.cross_lingual", "translate") == "translate"
-        if translates:
-            r.translator = lambda: counter
-        results[variant] = {}
-        for name, qs in sets.items():
-            if "no same-language" in variant and "(" in name:
-                continue  # the controls would all need new translations; the variant is about mlqa-xl
-            misses = cache_only.misses if cache_only is not None else 0
-            t = time.time()
-            missed = [] if args.misses and "->" in name and "(" not in name else None
-            results[variant][name] = run_variant(r, qs, texts, counter, missed)
-            if missed:
-                results[variant][name]["misses"] = missed
-                for m in missed[: args.misses]:
-                    print(json.dumps(m, ensure_ascii=False), file=sys.stderr)
-            if cache_only is not None and translates:
-                results[variant][name]["uncached_translations"] = cache_only.misses - misses
-            shown = {k: v for k, v in results[variant][name].items() if k != "misses"}
-            print(f"[{variant}] {name}: {json.dumps(shown)} ({time.time() - t:.0f}s)",
-                  file=sys.stderr, flush=True)
+    results = run_variants(args, settings, store, embedder, texts, sets, counter)
     print_tables(results, sets, index_dir)
     out = {"mlqa-xl": results}
     if args.mono >= 0:
