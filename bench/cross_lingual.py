@@ -3,6 +3,8 @@ a corpus that mixes both (plus DRCD and SQuAD articles as same-genre distractors
 
     nice -n 19 .venv/bin/python bench/cross_lingual.py                       # every mlqa-xl question, + controls
     nice -n 19 .venv/bin/python bench/cross_lingual.py --sample 100 --controls 100 --json out.json
+    nice -n 19 .venv/bin/python bench/cross_lingual.py --warm 0 --threads 1   # translate all 252 into the cache
+    nice -n 19 .venv/bin/python bench/cross_lingual.py --misses 20 --json out.json   # + the misses, printed
 
 Each variant runs the real `HybridRetriever.search` (the same code the chain and `articleqa eval` call) with
 ``retrieval.cross_lingual`` / ``cross_lingual_merge`` overridden, over one ingested index of the mlqa-xl corpus
