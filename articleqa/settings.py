@@ -195,6 +195,14 @@ class RetrievalSettings(Section):
         48, ge=8, le=256, description="Generation cap of a question translation (one line).")
     translate_cache: bool = Field(
         True, description="Keep question translations on disk under <cache>/translations/ (also in memory).")
+    cross_lingual_original_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="In a translation's pool, the dense score blends in the untranslated "
+        "question's cosine with this weight (e5 is multilingual): (1 - w) * cos(translation) + w * cos(question). "
+        "mlqa-xl dev, all 252 (bench/cross_lingual.py): hit@5 en->zh / zh->en 0.762 / 0.730 at 0, 0.770 / 0.730 "
+        "at 0.3, 0.778 / 0.754 at 0.5; DRCD / SQuAD controls in the same corpus within 0.01 of weight 0.")
+    cross_lingual_candidates: int = Field(
+        0, ge=0, description="Candidates per side in each language pool of cross-lingual retrieval; 0 = "
+        "retrieval.candidates (50). 100 on mlqa-xl dev: hit@5 unchanged (0.762 / 0.730 en->zh / zh->en).")
 
 
 class AnswerSettings(Section):
@@ -367,6 +375,18 @@ class ReaderSettings(Section):
                     "(bench.reader_calibration defer): at 8 the reader answered 0.69 of them and the mix held the "
                     "gold answer for 0.669 (F1 0.695) against 0.661 (0.690) with the generator for every answer "
                     "(100); 3-6 gave 0.661 (0.678-0.680). docs/decisions/span-reader.md.")
+    min_margin_en_zh: float = Field(
+        -6.0, ge=-30.0, le=30.0,
+        description="min_margin for an English question whose best span lies in a Chinese passage found through "
+                    "the question's translation (qa/cross_lingual.py pair_margin). Tuning half of mlqa-xl dev, "
+                    "extractive (bench/answer_quality.py --half tuning): the highest threshold at which the reader "
+                    "adds at most 0.05 of the answerable questions to the gates' refusals (-2: +0.229, -4: +0.104, "
+                    "-6: +0.041). No unanswerable cross-lingual question was available to weigh it against. "
+                    "docs/decisions/cross-lingual.md.")
+    min_margin_zh_en: float = Field(
+        -2.0, ge=-30.0, le=30.0,
+        description="The same for a Chinese question whose best span lies in an English passage found through its "
+                    "translation (tuning half: 0 -> +0.132, -1 -> +0.059, -2 -> +0.044).")
 
 
 class ServerSettings(Section):

@@ -35,6 +35,8 @@ DATA = {
     "squad2": ("shared:squad2", "report"),
     "drcd-nearmiss": ("shared:drcd-nearmiss", None),
     "cmrc2018-nearmiss": ("shared:cmrc2018-nearmiss", None),
+    # issue 24: English questions over Chinese articles and the reverse, in one mixed corpus; --half picks a half
+    "mlqa-xl": ("shared:mlqa-xl", None),
 }
 
 
@@ -70,6 +72,17 @@ def tuned_ids() -> set[str]:
     if nearmiss.exists():
         out |= {q["id"] for q in _lines(nearmiss)}
     return out
+
+
+def mlqa_half(questions: list[dict], half: str) -> list[dict]:
+    """mlqa-xl's halves (by a hash of the question id, so both directions are split alike): "tuning" (the refusal
+    floors answer.min_dense_score_en_zh / _zh_en are calibrated on it), "report" (the figures quoted), or "all"."""
+    import hashlib
+
+    if half == "all":
+        return questions
+    want = 0 if half == "tuning" else 1
+    return [q for q in questions if int(hashlib.sha1(q["id"].encode()).hexdigest(), 16) % 2 == want]
 
 
 def held_out(name: str, folder: Path, split: str | None) -> list[dict]:
@@ -119,6 +132,8 @@ def main(argv=None) -> int:
                    help="the tuned-on questions (drcd, squad1: tuning_questions()) instead of a held-out sample")
     p.add_argument("--beyond", type=int, default=None, metavar="N",
                    help="leave out the held-out sample of N (seed 1) before drawing --n with --seed")
+    p.add_argument("--half", choices=["all", "tuning", "report"], default="all",
+                   help="mlqa-xl only: which half of the questions (mlqa_half)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a settings override, e.g. answer.evidence_sentences=3 (repeatable)")
     args = p.parse_args(argv)
@@ -136,6 +151,8 @@ def main(argv=None) -> int:
         notes = [f"TUNING questions ({len(chosen)}, tuning_questions()), not held out; overrides {args.set}"]
     else:
         qs = held_out(args.dataset, folder, split)
+        if args.dataset == "mlqa-xl":
+            qs = mlqa_half(qs, args.half)
         beyond = ""
         if args.beyond:
             reported = {q["id"] for q in select(qs, sample=args.beyond, seed=1)}
@@ -143,7 +160,8 @@ def main(argv=None) -> int:
             beyond = f"; the reported sample of {args.beyond} (seed 1) left out"
         chosen = select(qs, sample=args.n, seed=args.seed)
         notes = [f"held-out pool: {len(qs)} questions (tuned-on ones removed{'; reporting split' if split else ''}"
-                 f"{beyond}); sample n={len(chosen)} seed={args.seed}"]
+                 f"{beyond}); sample n={len(chosen)} seed={args.seed}"
+                 + (f"; mlqa-xl half: {args.half}" if args.dataset == "mlqa-xl" else "")]
     with Assistant.open(ensure_index(arts, settings), settings) as a:
         report = evaluate(chosen, a, mode=args.mode, dataset=args.dataset, settings=settings, notes=notes,
                           progress=False, out_dir=args.out)

@@ -3,6 +3,8 @@ a corpus that mixes both (plus DRCD and SQuAD articles as same-genre distractors
 
     nice -n 19 .venv/bin/python bench/cross_lingual.py                       # every mlqa-xl question, + controls
     nice -n 19 .venv/bin/python bench/cross_lingual.py --sample 100 --controls 100 --json out.json
+    nice -n 19 .venv/bin/python bench/cross_lingual.py --warm 0 --threads 1   # translate all 252 into the cache
+    nice -n 19 .venv/bin/python bench/cross_lingual.py --misses 20 --json out.json   # + the misses, printed
 
 Each variant runs the real `HybridRetriever.search` (the same code the chain and `articleqa eval` call) with
 ``retrieval.cross_lingual`` / ``cross_lingual_merge`` overridden, over one ingested index of the mlqa-xl corpus
@@ -41,6 +43,9 @@ VARIANTS = {
     "+ translation, interleave": {"retrieval.cross_lingual": "translate",
                                   "retrieval.cross_lingual_merge": "interleave"},
     "+ translation, merge by dense": {"retrieval.cross_lingual": "translate", "retrieval.cross_lingual_merge": "dense"},
+    "+ translation, original question blended 0.3": {"retrieval.cross_lingual_original_weight": 0.3},
+    "+ translation, original question blended 0.5": {"retrieval.cross_lingual_original_weight": 0.5},
+    "+ translation, 100 candidates per pool": {"retrieval.cross_lingual_candidates": 100},
     "+ translation, no same-language check": {"retrieval.cross_lingual": "translate",
                                               "retrieval.same_language_cosine": 1.0,
                                               "retrieval.same_language_cosine_en": 1.0},
@@ -121,7 +126,10 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def run_variant(retriever, questions: list[dict], texts: dict[str, str], counter=None) -> dict:
+def run_variant(retriever, questions: list[dict], texts: dict[str, str], counter=None,
+                misses: list | None = None) -> dict:
+    """hit@1/3/5, share translated and search times of ``questions``; with ``misses``, each question without a hit
+    in the top 5 is appended to it (question, translation searched with, gold paragraph and answers, top passages)."""
     h1 = h3 = h5 = translated = n = 0
     times: list[float] = []
     for q in questions:
@@ -140,6 +148,13 @@ def run_variant(retriever, questions: list[dict], texts: dict[str, str], counter
             h1 += first == 0
             h3 += first < 3
             h5 += first < 5
+        elif misses is not None:
+            misses.append({"id": q["id"], "question": q["question"], "answers": q["answers"],
+                           "gold": q["context"][:160], "article": q["article_id"],
+                           "translation": next((p.search_query for p in passages if p.search_query), ""),
+                           "top": [(p.chunk.article_id, p.lang, round(p.dense_score or 0.0, 3),
+                                    p.chunk.text[:80]) for p in passages[:3]],
+                           "gold_article_in_top5": any(p.chunk.article_id == q["article_id"] for p in passages)})
     return {"questions": n, "hit@1": h1 / max(n, 1), "hit@3": h3 / max(n, 1), "hit@5": h5 / max(n, 1),
             "translated": translated / max(n, 1), "p50_ms": 1000 * _pct(times, 0.5),
             "p90_ms": 1000 * _pct(times, 0.9)}
@@ -198,6 +213,38 @@ def mono(settings, cache: Path, sample: int, seed: int) -> dict:
     return out
 
 
+def run_variants(args, settings, store, embedder, texts: dict[str, str], sets: dict[str, list[dict]],
+                 counter: Counting) -> dict[str, dict[str, dict]]:
+    """Every ``--variants`` variant over every question set; misses printed (``--misses``) and kept."""
+    from qa.retrieval import HybridRetriever
+
+    cache_only = counter if args.cached_only else None
+    results: dict[str, dict[str, dict]] = {}
+    for variant in args.variants:
+        r = HybridRetriever(store, embedder, settings.with_overrides(VARIANTS[variant]))
+        translates = VARIANTS[variant].get("retrieval.cross_lingual", "translate") == "translate"
+        if translates:
+            r.translator = lambda: counter
+        results[variant] = {}
+        for name, qs in sets.items():
+            if "no same-language" in variant and "(" in name:
+                continue  # the controls would all need new translations; the variant is about mlqa-xl
+            misses = cache_only.misses if cache_only is not None else 0
+            t = time.time()
+            missed = [] if args.misses and "->" in name and "(" not in name else None
+            results[variant][name] = run_variant(r, qs, texts, counter, missed)
+            if missed:
+                results[variant][name]["misses"] = missed
+                for m in missed[: args.misses]:
+                    print(json.dumps(m, ensure_ascii=False), file=sys.stderr)
+            if cache_only is not None and translates:
+                results[variant][name]["uncached_translations"] = cache_only.misses - misses
+            shown = {k: v for k, v in results[variant][name].items() if k != "misses"}
+            print(f"[{variant}] {name}: {json.dumps(shown)} ({time.time() - t:.0f}s)",
+                  file=sys.stderr, flush=True)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sample", type=int, default=0, help="mlqa-xl questions per direction (0 = all 126)")
@@ -212,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cached-only", action="store_true", help="mlqa-xl: only the questions whose translation is "
                     "cached; controls: no new translations (a question that would need one is counted, searched "
                     "without it)")
+    ap.add_argument("--misses", type=int, default=0, help="print this many mlqa-xl misses per variant and "
+                    "direction (all go into --json)")
     ap.add_argument("--gates", action="store_true", help="only print the same-language check's pass rates")
     ap.add_argument("--shard", default="0/1", help="with --warm: i/n, this process's share of the questions")
     ap.add_argument("--threads", type=int, default=None, help="with --warm: llama.cpp threads")
@@ -243,22 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("en->zh", "zh->en"):
             target = "zh" if name == "en->zh" else "en"
             sets[name] = [q for q in sets[name] if cache_only.inner.cached(q["question"], target) is not None]
-    results: dict[str, dict[str, dict]] = {}
-    for variant in args.variants:
-        r = HybridRetriever(store, embedder, settings.with_overrides(VARIANTS[variant]))
-        if VARIANTS[variant].get("retrieval.cross_lingual") == "translate":
-            r.translator = lambda: counter
-        results[variant] = {}
-        for name, qs in sets.items():
-            if "no same-language" in variant and "(" in name:
-                continue  # the controls would all need new translations; the variant is about mlqa-xl
-            misses = cache_only.misses if cache_only is not None else 0
-            t = time.time()
-            results[variant][name] = run_variant(r, qs, texts, counter)
-            if cache_only is not None and VARIANTS[variant].get("retrieval.cross_lingual") == "translate":
-                results[variant][name]["uncached_translations"] = cache_only.misses - misses
-            print(f"[{variant}] {name}: {json.dumps(results[variant][name])} ({time.time() - t:.0f}s)",
-                  file=sys.stderr, flush=True)
+    results = run_variants(args, settings, store, embedder, texts, sets, counter)
     print_tables(results, sets, index_dir)
     out = {"mlqa-xl": results}
     if args.mono >= 0:

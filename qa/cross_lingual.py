@@ -54,6 +54,16 @@ def weak_evidence_by_pair(passages: list[Passage], settings: Settings, question:
                    for p in passages)
 
 
+def pair_margin(settings: Settings, lang: str, passages: list[Passage], best_index: int | None) -> float | None:
+    """The reader's no-answer threshold for a span read in a passage found through the question's translation
+    (``reader.min_margin_en_zh`` / ``_zh_en``: the reader read it with the translation, and its margins run lower
+    there), or None where the same-language threshold applies (no such passage, or the best span elsewhere)."""
+    if best_index is None or not 0 <= best_index < len(passages) or not passages[best_index].search_query:
+        return None
+    r = settings.reader
+    return r.min_margin_zh_en if _group(lang) == "zh" else r.min_margin_en_zh
+
+
 def gate_question(question: str, passages: list[Passage]) -> str:
     """The question as the top passage was found with (its translation), for the same-language gates."""
     if passages and passages[0].search_query:

@@ -52,13 +52,19 @@ class RefusalPolicy:
             return message("note_not_answerable", lang, kind=message("kind_figure", lang))
         return None
 
-    def after_reading(self, reading, lang: str) -> str | None:
+    def after_reading(self, reading, lang: str, given: list[Passage] | None = None) -> str | None:
         """The reader's best span scores less than ``reader.min_margin`` (``min_margin_en`` for a question without
-        Chinese) above its no-answer score."""
+        Chinese; the language pair's, `pair_margin`, for a span in a passage found through a translation; ``given``:
+        the passages read) above its no-answer score."""
         if reading is None or reading.answer_margin is None:
             return None
+        from qa.cross_lingual import pair_margin
+
         r = self.settings.reader
-        threshold = r.min_margin if lang.startswith("zh") else r.min_margin_en
+        best = reading.best.passage_index if reading.best is not None else None
+        threshold = pair_margin(self.settings, lang, given or [], best)
+        if threshold is None:
+            threshold = r.min_margin if lang.startswith("zh") else r.min_margin_en
         if reading.best is None or reading.answer_margin < threshold:
             margin = reading.answer_margin if reading.answer_margin > -1e9 else -99.0
             return message("note_reader_no_answer", lang, margin=margin, threshold=threshold)

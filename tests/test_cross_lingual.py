@@ -13,6 +13,7 @@ from qa.cross_lingual import (
     gate_question,
     order_for_context_by_language,
     pair_floor,
+    pair_margin,
     weak_evidence_by_pair,
 )
 from qa.extractive import order_for_context
@@ -64,6 +65,24 @@ def test_pair_floors_follow_the_passage_language():
     assert weak_evidence_by_pair([en], s, JD_EN)  # 0.80 < the English floor 0.83
 
 
+def test_reader_threshold_follows_the_pair_of_the_passage_holding_the_best_span():
+    from qa.readers.base import Candidate, Reading
+    from qa.refusal import RefusalPolicy
+
+    s = Settings(reader={"min_margin_en_zh": -6.0, "min_margin_zh_en": -2.5})
+    zh_found = _passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9, JD_ZH)
+    en_plain = _passage("e:0", "Finance models are built by banks.", "en", 0.85)
+    assert pair_margin(s, "en", [en_plain, zh_found], 1) == -6.0
+    assert pair_margin(s, "zh-Hans", [_passage("e:1", "It began in Asia.", "en", 0.8, "Where?")], 0) == -2.5
+    assert pair_margin(s, "en", [en_plain, zh_found], 0) is None  # the span is in a same-language passage
+    assert pair_margin(s, "en", [en_plain], 3) is None and pair_margin(s, "en", [zh_found], None) is None
+    policy = RefusalPolicy(s)
+    reading = Reading("span", [Candidate("500+", 1, 9, 13, 1.0)], answer_margin=-4.0)
+    assert policy.after_reading(reading, "en", [en_plain, zh_found]) is None  # -4 >= -6: answered
+    assert policy.after_reading(reading, "en", [zh_found, en_plain]) is not None  # read in English: -4 < -2
+    assert policy.after_reading(reading, "en") is not None  # no passages given: the question's own threshold
+
+
 def test_same_language_gates_read_the_question_the_top_passage_was_found_with():
     zh = _passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9, JD_ZH)
     en = _passage("e:0", "Finance models are built by banks.", "en", 0.85)
@@ -86,6 +105,12 @@ def test_reader_order_scores_each_passage_in_its_own_language():
 def test_new_settings_are_bounded():
     with pytest.raises(SettingsError, match="min_dense_score_en_zh"):
         Settings(answer={"min_dense_score_en_zh": 1.5})
+    with pytest.raises(SettingsError, match="cross_lingual_original_weight"):
+        Settings(retrieval={"cross_lingual_original_weight": -0.1})
+    with pytest.raises(SettingsError, match="cross_lingual_candidates"):
+        Settings(retrieval={"cross_lingual_candidates": -1})
+    with pytest.raises(SettingsError, match="min_margin_en_zh"):
+        Settings(reader={"min_margin_en_zh": -31})
     with pytest.raises(SettingsError, match="cross_lingual"):
         Settings(retrieval={"cross_lingual": "sometimes"})
 
@@ -162,6 +187,32 @@ def test_balanced_pools_without_translation_still_reach_the_chinese_side(mixed_i
     passages = r.search(JD_EN, 5)
     assert spy.asked == []
     assert any("風控" in p.chunk.text for p in passages), [p.chunk.text[:30] for p in passages]
+
+
+def test_the_original_question_blended_into_a_poor_translation_s_pool(mixed_index):
+    """A translation that lost the name ("它建了多少个模型？") still finds the passage when the untranslated question's
+    cosine is blended in (e5 is multilingual); each passage's dense score stays its cosine with the translation."""
+    import numpy as np
+
+    from qa.retrieval.dense import embed_query
+
+    vague = "它有多少个模型？"
+    plain, spy = _retriever(mixed_index, cross_lingual="translate", cross_lingual_original_weight=0.0)
+    blended, spy2 = _retriever(mixed_index, cross_lingual="translate", cross_lingual_original_weight=0.5)
+    for s in (spy, spy2):
+        s.inner.remember(JD_EN, "zh", vague)
+    got = blended.search(JD_EN, 5)
+    zh = [p for p in got if p.lang == "zh-Hant"]
+    assert zh and all(p.search_query == vague for p in zh)
+    assert spy2.asked == [(JD_EN, "zh")]  # still one translation, no second generator call
+    _, store, embedder, _ = mixed_index
+    v = embed_query(embedder, vague)
+    for p in zh:
+        assert p.dense_score == pytest.approx(float(np.dot(store.get_vectors([p.chunk.id])[0], v)), abs=1e-5)
+    rank = next(i for i, p in enumerate(got) if "風控" in p.chunk.text)
+    before = [p.chunk.id for p in plain.search(JD_EN, 20)]
+    hit = next(p.chunk.id for p in got if "風控" in p.chunk.text)
+    assert hit not in before or rank <= before.index(hit)
 
 
 def test_a_same_language_question_keeps_the_plain_ranking_and_is_never_translated(mixed_index):

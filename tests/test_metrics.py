@@ -332,3 +332,37 @@ def test_contains_for_an_english_question_answered_with_a_chinese_quote():
     # the English question about a Chinese article gets the article's sentence quoted: matched as Chinese text
     assert am.contains_answer("京東金融已經構建起500+個風控模型[1]", ["500+", "500"], "en") == 1.0
     assert am.contains_answer("京東金融已有60萬+風控變量", ["500"], "en") == 0.0
+
+
+def test_holds_gold_reads_either_language_and_figures_by_value():
+    # an English answer over a Chinese article, with the article's wording beside it
+    assert am.holds_gold("50 billion yuan (500億元) [1]", ["500亿"]) == 1.0
+    assert am.holds_gold("50 billion yuan [1]", ["500亿"]) == 1.0  # the exact conversion of a figure answer
+    assert am.holds_gold("5 billion yuan [1]", ["500亿"]) == 0.0  # a wrong conversion is not a match
+    assert am.holds_gold("in 1966", ["1966年"]) == 1.0
+    assert am.holds_gold("12 million users", ["1200万用户"]) == 1.0
+    # a Chinese answer over an English article, the English name beside it
+    assert am.holds_gold("達文西（Leonardo da Vinci）", ["Leonardo da Vinci"]) == 1.0
+    # words are not translated by the metric: only the gold as written, or a figure answer's value
+    assert am.holds_gold("Leonardo da Vinci", ["达芬奇"]) == 0.0
+    assert am.holds_gold("12 million", ["1200万人口以上的大城市"]) == 0.0  # more than a figure and its unit
+    assert am.holds_gold("anything", []) is None
+
+
+def test_holds_gold_is_scored_in_answer_modes():
+    ans = Answer(question="How much?", text="50 billion yuan (500億元) [1]", lang="en")
+    r = QuestionResult(qid="q", question="How much?", lang="en", answers=["500亿"], mode="extractive", answer=ans)
+    score(r, metrics_for("extractive"))
+    assert r.values["holds_gold"] == 1.0
+    assert "holds_gold" not in {m.name for m in metrics_for("retrieval")}
+
+
+def test_mlqa_halves_split_the_questions_in_two():
+    from bench.answer_quality import mlqa_half
+
+    qs = [{"id": f"mlqa-xl-{i}"} for i in range(200)]
+    tuning, report = mlqa_half(qs, "tuning"), mlqa_half(qs, "report")
+    assert {q["id"] for q in tuning}.isdisjoint(q["id"] for q in report)
+    assert len(tuning) + len(report) == 200 and 70 < len(tuning) < 130
+    assert mlqa_half(qs, "all") == qs
+    assert mlqa_half(qs, "tuning") == tuning  # the same half every run

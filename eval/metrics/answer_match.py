@@ -186,6 +186,38 @@ def contains_answer(prediction: str, golds: Iterable[str], lang: str) -> float |
 _MARKERS = re.compile(r"\s*[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
 
 
+def _figure_answer(gold: str) -> list[float]:
+    """The values of a gold answer that is a figure (eval's own reader, `figures.extract`: 500亿, 50 billion, 1966年):
+    its figures, when what is left beside them is at most a unit (3 characters without punctuation and space, or
+    one English word); else []."""
+    from .figures import extract
+
+    found = extract(gold)
+    if not found:
+        return []
+    rest = remove_punctuation(gold)
+    for raw, _, _ in found:
+        rest = rest.replace(remove_punctuation(raw), "", 1)
+    words = normalize_answer(re.sub(r"[\d.,]+", " ", gold)).split()
+    short = len(rest) <= 3 or (not _CMRC_CJK.search(gold) and len(words) <= 1)
+    return [round(v, 6) for _, v, _ in found] if short else []
+
+
+def holds_gold(prediction: str, golds: Iterable[str]) -> float | None:
+    """1 when the prediction holds a gold answer in either language: the gold as written (``contains_answer``
+    under the English and under the Chinese normalisation), or, for a gold answer that is a figure, a figure of the
+    same value (an English "50 billion" for 500亿; ``figures.extract``, not the product's converter)."""
+    from .figures import extract
+
+    golds = [g for g in golds if g and g.strip()]
+    if not golds:
+        return None
+    if contains_answer(prediction, golds, "en") or contains_answer(prediction, golds, "zh"):
+        return 1.0
+    have = {round(v, 6) for _, v, _ in extract(prediction)}
+    return 1.0 if any((vals := _figure_answer(g)) and set(vals) <= have for g in golds) else 0.0
+
+
 class _AnswerMetric(Metric):
     family = "answer_match"
     modes = ANSWER_MODES
@@ -237,4 +269,16 @@ class ShownContainsAnswer(ContainsAnswer):
         return _MARKERS.sub(" ", r.answer_text)
 
 
-METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer(), ShownContainsAnswer()]
+class HoldsGold(_AnswerMetric):
+    """Cross-lingual answers (an English question answered from a Chinese article keeps the article's wording
+    beside its own): a gold answer in either language, or a figure of the same value (`holds_gold`)."""
+
+    name = "holds_gold"
+    label = "short answer holds a gold answer (either language; figures by value)"
+    gate = False
+
+    def score(self, prediction, golds, lang):
+        return holds_gold(prediction, golds)
+
+
+METRICS: list[Metric] = [ExactMatch(), F1(), ContainsAnswer(), ShownContainsAnswer(), HoldsGold()]

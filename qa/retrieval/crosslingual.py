@@ -69,19 +69,43 @@ def group_filter(filters, group: str, groups: dict[str, str]):
     return replace(base, article_ids=tuple(ids) or ("\0none",))
 
 
+def blended_dense(store, vector: np.ndarray, original: np.ndarray | None, weight: float, n: int,
+                  narrowed) -> list[tuple[str, float]]:
+    """Dense candidates of a translation, each scored ``(1 - weight) * cosine(translation) + weight *
+    cosine(original question)`` over the union of both searches (e5 is multilingual, so the original question
+    still points at the right passage when a rare name was translated badly). ``weight`` 0 or no ``original``:
+    the translation's own search."""
+    ranked = dense_search(store, vector, n, narrowed)
+    if original is None or weight <= 0.0:
+        return ranked
+    ids = list(dict.fromkeys([c for c, _ in ranked] + [c for c, _ in dense_search(store, original, n, narrowed)]))
+    if not ids:
+        return ranked
+    vectors = np.asarray(store.get_vectors(ids), dtype=np.float32)
+    scores = (1.0 - weight) * (vectors @ vector) + weight * (vectors @ original)
+    order = np.argsort(-scores, kind="stable")[:n]
+    return [(ids[i], float(scores[i])) for i in order]
+
+
 def group_pool(retriever: Retriever, query: str, vector: np.ndarray | None, group: str,
-               groups: dict[str, str], n: int, filters=None) -> Pool:
+               groups: dict[str, str], n: int, filters=None, original: np.ndarray | None = None) -> Pool:
     """Dense and keyword candidates of ``query`` among ``group``'s chunks (the filter applied inside each search),
-    fused with the retriever's settings."""
+    fused with the retriever's settings. ``original``: the untranslated question's vector, blended into the dense
+    side of a translation's pool (``retrieval.cross_lingual_original_weight``); each passage's ``dense`` stays its
+    cosine with ``query``."""
     if vector is None:
         vector = embed_query(retriever.embedder, query)
     narrowed = group_filter(filters, group, groups)
-    dense = dense_search(retriever.store, vector, n, narrowed)
-    kw = retriever.keyword.search(query, n, narrowed, retriever._article_meta(), also=[c for c, _ in dense])
     r = retriever.settings.retrieval
+    dense = blended_dense(retriever.store, vector, original, r.cross_lingual_original_weight, n, narrowed)
+    kw = retriever.keyword.search(query, n, narrowed, retriever._article_meta(), also=[c for c, _ in dense])
     fused = fuse(r.fusion, dense, kw.ranked, dense_weight=r.dense_weight, rrf_k=r.rrf_k,
                  keyword_lookup=kw.score, keyword_reliability=kw.coverage)
-    retriever._fill_dense_scores(fused[: max(n, 1)], vector)
+    blended = original is not None and r.cross_lingual_original_weight > 0.0
+    if blended:
+        for f in fused:
+            f.dense = None  # blended above; the passage's dense score is its cosine with the translation
+    retriever._fill_dense_scores(fused if blended else fused[: max(n, 1)], vector)
     return Pool(group=group, query=query, fused=fused)
 
 
@@ -171,12 +195,12 @@ def _search_pools(retriever: Retriever, query: str, k: int, filters, query_vecto
     if same_language_answer(retriever, query, plain, primary,
                             other_best_cosine(retriever, query_vector, others, groups, filters)):
         return None
-    n = max(r.candidates, k)
+    n = max(r.cross_lingual_candidates or r.candidates, k)
     pools = [group_pool(retriever, query, query_vector, primary, groups, n, filters)] if primary in present else []
     for g in others:
         text = translator.translate(query, g) if (translator is not None and r.cross_lingual == "translate") else ""
         if text and lang_group(detect_lang(text)) == g:
-            pool = group_pool(retriever, text, None, g, groups, n, filters)
+            pool = group_pool(retriever, text, None, g, groups, n, filters, original=query_vector)
             pool.translated = True
         else:  # no translation: the original question searched among that group's chunks (e5 is multilingual)
             pool = group_pool(retriever, query, query_vector, g, groups, n, filters)
