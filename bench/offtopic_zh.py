@@ -13,15 +13,6 @@ import sys
 from bench.common import EVAL, read_jsonl
 
 
-def _value(text: str):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=120)
@@ -32,6 +23,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from articleqa.settings import load_settings
+    from bench.answer_quality import _overrides
     from eval.index import ensure_index
     from qa import Assistant
 
@@ -39,8 +31,7 @@ def main(argv=None) -> int:
     base = load_settings()
     index = ensure_index([EVAL / "drcd" / "dev" / "articles.jsonl"], base)
     for override in args.set or [""]:
-        key, _, value = override.partition("=")
-        settings = base.with_overrides({key: _value(value)} if key else {})
+        settings = base.with_overrides(_overrides([override]) if override else {})
         with Assistant.open(index, settings) as a:
             refused = sum(a.ask(q["question"], mode=args.mode).refused for q in qs)
         print(f"{override or 'defaults'}: CMRC 2018 questions refused over DRCD {refused}/{len(qs)} "
