@@ -52,11 +52,10 @@ class WebApp:
     """Session-independent state behind the UI: the assistants, the feedback store and the handlers."""
 
     def __init__(self, settings: Settings, assistant=None):
+        from articleqa.timeparsers import preload_in_background
         from qa import Assistant
 
         self.settings = settings
-        from articleqa.timeparsers import preload_in_background
-
         self.base = assistant or Assistant.open(settings.index_dir, settings, create=True)
         preload_in_background(settings)
         self._variants: dict[str, Any] = {}
