@@ -77,12 +77,12 @@ def tuned_ids() -> set[str]:
 def mlqa_half(questions: list[dict], half: str) -> list[dict]:
     """mlqa-xl's halves (by a hash of the question id, so both directions are split alike): "tuning" (the refusal
     floors answer.min_dense_score_en_zh / _zh_en are calibrated on it), "report" (the figures quoted), or "all"."""
-    import hashlib
+    from eval.datasets import hash_half
 
     if half == "all":
         return questions
     want = 0 if half == "tuning" else 1
-    return [q for q in questions if int(hashlib.sha1(q["id"].encode()).hexdigest(), 16) % 2 == want]
+    return [q for q in questions if hash_half(q["id"]) == want]
 
 
 def held_out(name: str, folder: Path, split: str | None) -> list[dict]:

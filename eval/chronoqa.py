@@ -13,7 +13,6 @@ snippets among the passages the answer was given.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import re
@@ -25,6 +24,7 @@ from typing import Any, Sequence
 
 from articleqa.text import to_simplified
 from articleqa.timeexpr import zh_int
+from eval.datasets import hash_half
 from eval.metrics.answer_match import cmrc_f1, remove_punctuation
 
 YES = ("是的", "是", "对", "對", "有", "会", "會", "可以", "能", "yes", "true", "correct")
@@ -93,17 +93,13 @@ SPLITS = ("all", "tune", "report")
 _LOOKED_AT = (120, 0)  # the round-eight sample (size, seed) the time rules were written on: always tuning data
 
 
-def _report_half(qid: str) -> bool:
-    return int(hashlib.sha1(qid.encode("utf-8")).hexdigest(), 16) % 2 == 1
-
-
 def split_questions(rows: list[dict], split: str = "all") -> list[dict]:
     """ChronoQA dev cut in two: ``report`` is the half of the questions (by a hash of the id) left out of the
     round-eight sample the time rules were written on; ``tune`` is everything else; ``all`` is every question."""
     if split == "all":
         return rows
     looked = {r["id"] for r in random.Random(_LOOKED_AT[1]).sample(rows, _LOOKED_AT[0])}
-    report = [r for r in rows if r["id"] not in looked and _report_half(r["id"])]
+    report = [r for r in rows if r["id"] not in looked and hash_half(r["id"]) == 1]
     return report if split == "report" else [r for r in rows if r not in report]
 
 

@@ -7,6 +7,14 @@ from pathlib import Path
 DATASETS_DIR = Path(__file__).resolve().parent
 
 
+def hash_half(key: str) -> int:
+    """0 or 1: a fixed half of a set (sha1 of a question or article id), the same on every machine and run, for
+    tuning on one half and reporting on the other."""
+    import hashlib
+
+    return int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 2
+
+
 def names() -> list[str]:
     """Shipped datasets, each a folder with questions.jsonl."""
     return sorted(p.parent.name for p in DATASETS_DIR.glob("*/questions.jsonl"))
