@@ -22,6 +22,9 @@ ARTICLES = [
     ("p1", "2023-04-01", "国家体育总局原副局长杜兆才因涉嫌严重违纪违法被查，正接受纪律审查和监察调查。"),
     ("p2", "2024-08-28", "武汉市中级人民法院一审开庭审理杜兆才受贿案，杜兆才被查后被控受贿5000余万元。"),
     ("y1", "", "2020年，加西大学关闭校园。"),  # a year only: cannot tell a month, so e1 dates the closure
+    ("m2", "2020-03-20", "多家上市公司发布回购公告，回购金额合计超过百亿元，市场信心有所恢复。"),
+    ("m3", "2020-03-25", "上市公司股东减持股份的公告明显减少，部分股东承诺六个月内不减持。"),
+    ("m1", "2020-04-02", "3月以来，162家上市公司股东增持股份，95家上市公司发布回购预案。"),
     ("n1", "", "英国瓦工Neil Jones赢得240万英镑彩票大奖，开始追求台球爱好。"),
     ("b1", "Mar 5, 2018", "The harbour board approved a budget of 12 million dollars for the new ferry terminal."),
     ("b2", "2019-03-07", "The harbour board approved a budget of 15 million dollars for dredging the channel."),
@@ -64,6 +67,22 @@ def test_relative_question_filters_to_its_period(assistant):
     # asked a year later, the same words mean October 2024
     later = assistant.ask(UNEMPLOYMENT, mode="extractive", as_of="2025-11-12")
     assert "5.1%" in later.text and later.citations[0].article_id == "u2410", later.text
+
+
+def test_a_month_is_searched_a_few_days_past_its_end(assistant, index):
+    from datetime import date
+
+    from articleqa.dates import Period
+    from qa import Assistant
+    from qa.time.retrieve import with_report_lag
+
+    march, day = Period(date(2020, 3, 1), date(2020, 3, 31)), Period(date(2020, 3, 3), date(2020, 3, 3))
+    assert with_report_lag(march, 3).end == date(2020, 4, 3) and with_report_lag(day, 3) == day
+    ans = assistant.ask("上个月有多少家上市公司股东增持了股份？", mode="extractive", as_of="2020-04-06")
+    assert not ans.refused and "162家" in ans.text and ans.citations[0].article_id == "m1", ans.text
+    with Assistant.open(index, load_settings().with_overrides({"time.report_lag_days": 0})) as no_lag:
+        off = no_lag.ask("上个月有多少家上市公司股东增持了股份？", mode="extractive", as_of="2020-04-06")
+    assert any("2020-04-03" in n for n in ans.notes) and not any("2020-04-03" in n for n in off.notes), off.notes
 
 
 def test_no_as_of_uses_today_and_says_so(assistant):
