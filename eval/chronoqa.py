@@ -127,6 +127,7 @@ def ask_one(assistant, q: dict, mode: str, use_as_of: bool = True) -> dict[str, 
         "hit5": bool(gold_ids & set(ids[:5])),
         "cited_gold": bool(gold_ids & cited),
         "refused": ans.refused,
+        "answered_by": ans.answered_by,
         "answer": ans.text[:300],
         "secs": time.perf_counter() - t,
     }

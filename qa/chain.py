@@ -196,6 +196,19 @@ def reader_answers(ctx: ChainContext, s: ChainState) -> bool:
     return r.answer_margin >= ctx.settings.reader.llm_defer_margin and has_cjk(r.best.text) == has_cjk(s.standalone)
 
 
+def reader_overrules(ctx: ChainContext, s: ChainState, ans: Answer) -> bool:
+    """The generator answered from another passage than the one holding the reader's best span, which the reader is
+    sure enough of (``reader.llm_other_passage_margin``): the small generator then most often copied a look-alike
+    sentence of another article (「傅聪是什么时候去世的？」 answered with another musician's death)."""
+    r = s.reading
+    if ans.refused or not ans.citations or r is None or r.best is None or r.answer_margin is None:
+        return False
+    if r.answer_margin < ctx.settings.reader.llm_other_passage_margin or has_cjk(r.best.text) != has_cjk(s.standalone):
+        return False
+    best = s.passages[r.best.passage_index].chunk.id
+    return all(c.chunk_id != best for c in ans.citations)
+
+
 def _generate(ctx: ChainContext):
     def run(s: ChainState) -> ChainState:
         if s.direct is not None or s.refuse is not None or s.mode != "llm" or reader_answers(ctx, s):
@@ -283,6 +296,10 @@ def _finish(ctx: ChainContext):
                 s.on_token(ans.text)
         else:
             ans = _from_reply(ctx, s, mode_name)
+            s.reader_overruled = reader_overrules(ctx, s, ans)
+            if s.reader_overruled:
+                ans = span_answer(s, s.passages[: ctx.settings.answer.context_passages], s.reading.best, mode_name,
+                                  list(s.notes))
         if s.on_token is not None and s.mode == "llm" and ans.refused is False and not s.timings.get("first_token"):
             s.timings["first_token"] = time.perf_counter() - s.t0
         ans.standalone_question = s.standalone or s.question
@@ -305,7 +322,8 @@ def _answered_by(s: ChainState, ans: Answer) -> str:
         return ""
     if s.direct is not None:
         return "metadata"
-    if ans.short_answer and s.reply is not None and s.reply.answer and ans.mode != "extractive":
+    if ans.short_answer and s.reply is not None and s.reply.answer and ans.mode != "extractive" \
+            and not s.reader_overruled:
         return "generator"
     return "reader" if ans.short_answer else "quote"
 

@@ -59,6 +59,7 @@ class ChainState:
     reading: Any = None  # the span reader's qa.readers.Reading
     direct: Answer | None = None  # an answer found without generation (a question about the article itself)
     llm_failed: bool = False
+    reader_overruled: bool = False  # llm mode: the reader's span replaced the generator's (chain.reader_overrules)
     tokens_in: int = 0
     tokens_out: int = 0
     time: Any = None  # an articleqa.timeexpr.QuestionTime (qa/time), when time-aware answering is on
