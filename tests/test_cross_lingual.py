@@ -84,10 +84,12 @@ def test_reader_threshold_follows_the_pair_of_the_passage_holding_the_best_span(
     policy = RefusalPolicy(s)
     reading = Reading("span", [Candidate("500+", 1, 9, 13, 1.0)], answer_margin=-4.0)
     assert policy.after_reading(reading, "en", [en_plain, zh_found]) is None  # -4 >= -6: answered
-    assert policy.after_reading(reading, "en", [zh_found, en_plain]) is not None  # in English: -4 < 1 (mixed)
+    assert policy.after_reading(reading, "en", [zh_found, en_plain]) is not None  # in English: -4 < -2
     sure = Reading("span", [Candidate("banks", 0, 27, 32, 1.0)], answer_margin=0.5)
     assert policy.after_reading(sure, "en", [en_plain]) is None  # one language: 0.5 >= min_margin_en -2
-    assert policy.after_reading(sure, "en", [en_plain], [en_plain, zh_found]) is not None  # mixed: 0.5 < 1
+    assert policy.after_reading(sure, "en", [en_plain], [en_plain, zh_found]) is None  # mixed, off by default
+    surer = RefusalPolicy(Settings(reader={"min_margin_en_mixed": 1.0}))
+    assert surer.after_reading(sure, "en", [en_plain], [en_plain, zh_found]) is not None  # mixed: 0.5 < 1
     assert policy.after_reading(reading, "en") is not None  # no passages given: the question's own threshold
 
 
@@ -118,6 +120,24 @@ def test_word_overlap_gate_compares_each_passage_with_the_question_it_was_found_
     policy = RefusalPolicy(s)
     assert policy.before_reading(JD_EN, [zh_other, en_other], "en", "欧盟的议程由谁设置？") is not None
     assert policy.before_reading(JD_EN, [zh_found, en_other], "en", JD_ZH) is None
+
+
+def test_one_language_passages_keep_the_old_word_gate_and_reader_thresholds():
+    """No passage found through a translation (every one-language corpus): the gates decide as before."""
+    from qa.readers.base import Candidate, Reading
+    from qa.refusal import RefusalPolicy, weak_overlap, weak_words
+
+    s = Settings()
+    held = "京東金融構建了多少個風控模型?"
+    plain = [_passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9),
+             _passage("z:1", "黑死病在十四世紀傳入歐洲,造成大量死亡。", "zh-Hant", 0.88)]
+    for q in (held, "歐盟的議程由誰設置?"):
+        assert weak_words(q, q, plain, plain, s) == weak_overlap(q, plain, s)
+    policy = RefusalPolicy(s)
+    reading = Reading("span", [Candidate("500+", 0, 9, 13, 1.0)], answer_margin=-0.5)
+    assert policy.after_reading(reading, "zh-Hant", plain, plain) is not None  # -0.5 < min_margin 0
+    en = [_passage("e:0", "Finance models are built by banks.", "en", 0.85)]
+    assert policy.after_reading(reading, "en", en, en) is None  # -0.5 >= min_margin_en -2
 
 
 def test_reader_order_scores_each_passage_in_its_own_language():
