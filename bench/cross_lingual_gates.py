@@ -2,7 +2,7 @@
 answerable mlqa-xl questions (one half) and questions about articles the corpus lacks (SQuAD 2.0 English,
 CMRC 2018 Chinese), each run through the answer chain's retrieval, gates and reader once, with every check's
 inputs recorded (one JSON line a question), so that candidate refusal rules can be weighed offline
-(``--simulate``) on the same questions without rerunning the models.
+(``simulate``) on the same questions without rerunning the models.
 
     python -m bench.cross_lingual_gates record --half tuning --seed 7 --n 80 --out /tmp/xl-tuning.jsonl
     python -m bench.cross_lingual_gates simulate /tmp/xl-tuning.jsonl --set reader.min_margin_en_mixed=-2

@@ -310,3 +310,26 @@ def test_sources_show_the_evidence_language():
     assert footnotes(answer).endswith("(in Chinese (Traditional))")
     same = Answer(question=JD_ZH, text="500+個 [1]", citations=[cite], passages=[zh], lang="zh-Hant")
     assert "(in " not in footnotes(same)  # said only where the evidence is in the other language
+
+
+def test_gate_bench_replays_a_recorded_question_through_the_refusal_policy():
+    """bench/cross_lingual_gates.py `decide`: the rules before round eleven from the record, today's through
+    qa.refusal (an off-topic English question answered from an unrelated English passage beside a translated one)."""
+    from bench.cross_lingual_gates import decide
+
+    rec = {
+        "question": JD_EN, "gate_question": JD_EN, "lang": "en", "direct": False, "best": 0, "margin": 0.5,
+        "checks": {"weak_evidence": False, "weak_overlap": False, "missing_figures": False,
+                   "missing_asked_figure": False},
+        "passages": [
+            {"text": "The band played in Geneva every summer.", "group": "en", "via": "", "dense": 0.80},
+            {"text": "黑死病在十四世紀傳入歐洲,造成大量死亡。", "group": "zh", "via": JD_ZH, "dense": 0.86},
+        ],
+        "found": [{"group": "en", "via": False, "dense": 0.80}, {"group": "zh", "via": True, "dense": 0.86}],
+    }
+    s = Settings()
+    assert decide(rec, s, before=True) == ""  # the old gate skipped it and -2 let the reader answer
+    assert decide(rec, s) == "overlap"
+    rec["passages"][1]["text"] = "京東金融已經構建起500+個風控模型。"  # its translation's words are there
+    assert decide(rec, s) == ""
+    assert decide(rec, Settings(reader={"min_margin_en_mixed": 1.0})) == "reader"
