@@ -321,6 +321,21 @@ class AnswerSettings(Section):
     min_dense_score_zh_en: float = Field(
         0.78, ge=0.0, le=1.0, description="Cosine floor of an English passage found through a Chinese question's "
         "English translation (the translation's cosine); the answerable ones fall off steeply above 0.80.")
+    # The word-overlap gate for passages from cross-lingual retrieval (qa/cross_lingual.py weak_overlap_by_language):
+    # each passage compared with the question it was found with. Tuning half of mlqa-xl dev (116 answerable) with 80
+    # SQuAD 2.0 / 80 CMRC 2018 questions about articles the mixed corpus lacks (seed 7), extractive
+    # (bench/cross_lingual_gates.py; docs/decisions/cross-lingual.md, round eleven).
+    min_lexical_overlap_en_zh: float = Field(
+        0.2, ge=0.0, le=1.0, description="Word-overlap floor of a Chinese passage found through an English "
+        "question's Chinese translation, compared with the translation (English off-topic refused 0.550 at 0.1, "
+        "0.662 at 0.2, 0.688 at 0.25 with answerable en->zh refused 0.375 at each; the old gate, reading the top "
+        "passage's translation against every passage: 0.562 / 0.396). Report half with 42 other SQuAD 2.0 "
+        "questions: English off-topic 0.619 -> 0.667, answerable en->zh 0.231 -> 0.205.")
+    min_lexical_overlap_zh_en: float = Field(
+        0.15, ge=0.0, le=1.0, description="The same for an English passage found through a Chinese question's "
+        "English translation (answerable zh->en refused 0.191 at 0.15, 0.206 at 0.2; Chinese off-topic refused "
+        "0.825 / 0.850; the old gate 0.191 / 0.838). Report half with 41 other CMRC 2018 questions: answerable "
+        "zh->en 0.259 -> 0.241, Chinese off-topic 0.732 -> 0.707.")
 
     @property
     def model_reads_simplified(self) -> bool:
@@ -398,6 +413,24 @@ class ReaderSettings(Section):
                     "ChronoQA tuning half right 0.753 (off) -> 0.770 at 4 (0.777 at 0, 0.763 at 6); the 124 DRCD "
                     "tuning questions: 0 changes none at 4 on balance (one gained, one lost) and loses one at 0; "
                     "SQuAD's 20 tuning questions unchanged. docs/decisions/span-reader.md.")
+    # A span in a passage of the question's own language when the passages came from cross-lingual retrieval: the
+    # same-language check (retrieval.same_language_*) found no passage of that language strong enough to answer
+    # alone, and an English question about an article the mixed corpus lacks was answered from a weak English
+    # passage (round eleven, docs/decisions/cross-lingual.md).
+    min_margin_en_mixed: float = Field(
+        -2.0, ge=-30.0, le=30.0,
+        description="min_margin for an English question whose best span lies in an English passage among passages "
+                    "from cross-lingual retrieval (qa/cross_lingual.py pair_margin). Tuning half of mlqa-xl dev with "
+                    "80 SQuAD 2.0 questions about articles the corpus lacks (seed 7), extractive, with the "
+                    "per-language word-overlap gate: English off-topic refused 0.662 at -2, 0.738 at 0, 0.775 at "
+                    "0.5, 0.825 at 1; answerable en->zh refused 0.375 at -2, 0.396 at 0 to 1. But on the report "
+                    "half answerable en->zh refused 0.205 at -2, 0.269 at 0, 0.308 at 1 (English off-topic 0.667 / "
+                    "0.810 / 0.857): kept at min_margin_en's -2 (off). docs/decisions/cross-lingual.md, round eleven.")
+    min_margin_zh_mixed: float = Field(
+        0.0, ge=-30.0, le=30.0,
+        description="The same for a Chinese question and a Chinese passage (tuning half: 0.5 and 1 refuse one more "
+                    "answerable zh->en question and 2-3 more of 80 CMRC 2018 off-topic ones than 0). Kept at "
+                    "min_margin's 0.")
 
 
 class ServerSettings(Section):

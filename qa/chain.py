@@ -181,7 +181,7 @@ def _read(ctx: ChainContext):
         s.reading.candidates = with_whole_dates(question, sorted(
             with_passage_order(s.reading.candidates, ctx.settings.reader), key=lambda c: -c.score), given)
         s.timings["read"] = time.perf_counter() - t
-        s.refuse = ctx.policy.after_reading(s.reading, s.lang, given)
+        s.refuse = ctx.policy.after_reading(s.reading, s.lang, given, s.passages)
         return s
 
     return run

@@ -13,6 +13,9 @@ Here:
 * `weak_evidence_by_pair`: no passage reaches its own pair's floor.
 * `gate_question`: the question the same-language gates (lexical overlap, the asked-for figure) should read: the
   top passage's ``search_query`` when it was found through a translation, else the question.
+* `weak_overlap_by_language`: the word-overlap gate for such passages: each passage is compared with the question
+  it was found with (its translation, or the question itself for a passage in the question's language).
+* `pair_margin`: the reader's no-answer threshold for the passage holding the best span.
 * `order_for_context_by_language`: the reader's passage order, scoring each passage's sentences against the
   question in that passage's language.
 """
@@ -54,14 +57,24 @@ def weak_evidence_by_pair(passages: list[Passage], settings: Settings, question:
                    for p in passages)
 
 
-def pair_margin(settings: Settings, lang: str, passages: list[Passage], best_index: int | None) -> float | None:
-    """The reader's no-answer threshold for a span read in a passage found through the question's translation
-    (``reader.min_margin_en_zh`` / ``_zh_en``: the reader read it with the translation, and its margins run lower
-    there), or None where the same-language threshold applies (no such passage, or the best span elsewhere)."""
-    if best_index is None or not 0 <= best_index < len(passages) or not passages[best_index].search_query:
+def pair_margin(settings: Settings, lang: str, passages: list[Passage], best_index: int | None,
+                mixed: bool = False) -> float | None:
+    """The reader's no-answer threshold for the passage holding the best span, or None where the question
+    language's threshold applies: ``reader.min_margin_en_zh`` / ``_zh_en`` for a passage found through the question's
+    translation (the reader read it with the translation, and its margins run lower there);
+    ``reader.min_margin_en_mixed`` / ``_zh_mixed`` for a passage in the question's language when ``mixed`` (the
+    passages came from cross-lingual retrieval: no passage of the question's language was strong enough for the
+    same-language check, so a span there needs more of the reader's confidence)."""
+    if best_index is None or not 0 <= best_index < len(passages):
         return None
     r = settings.reader
-    return r.min_margin_zh_en if _group(lang) == "zh" else r.min_margin_en_zh
+    zh = _group(lang) == "zh"
+    p = passages[best_index]
+    if p.search_query:
+        return r.min_margin_zh_en if zh else r.min_margin_en_zh
+    if mixed and passage_group(p) == _group(lang):
+        return r.min_margin_zh_mixed if zh else r.min_margin_en_mixed
+    return None
 
 
 def gate_question(question: str, passages: list[Passage]) -> str:
@@ -69,6 +82,42 @@ def gate_question(question: str, passages: list[Passage]) -> str:
     if passages and passages[0].search_query:
         return passages[0].search_query
     return question
+
+
+def overlap_queries(question: str, passages: list[Passage]) -> dict[str, list[Passage]]:
+    """The passages grouped by the question each can be compared with word for word: its translation
+    (``search_query``), or ``question`` for a passage in the question's language. A passage in another language
+    found by the untranslated question has no such question and is left out."""
+    q = _group(detect_lang(question))
+    out: dict[str, list[Passage]] = {}
+    for p in passages:
+        if p.search_query:
+            out.setdefault(p.search_query, []).append(p)
+        elif passage_group(p) == q:
+            out.setdefault(question, []).append(p)
+    return out
+
+
+def weak_overlap_by_language(question: str, passages: list[Passage], settings: Settings) -> bool:
+    """The word-overlap gate (`qa.refusal.weak_overlap`) for passages from cross-lingual retrieval: weak when no
+    passage shares enough words with the question it was found with (`overlap_queries`; each group scored on its
+    own, as `qa.extractive.lexical_support` weighs words by rarity among the sentences it is given). The floor:
+    ``answer.min_lexical_overlap`` / ``_en`` for the question itself, ``answer.min_lexical_overlap_en_zh`` /
+    ``_zh_en`` for its translation. No comparable passage: not weak (nothing to judge by words)."""
+    from articleqa.text import has_cjk
+    from qa.extractive import lexical_support
+
+    a = settings.answer
+    groups = overlap_queries(question, passages)
+    zh_question = _group(detect_lang(question)) == "zh"
+    for q, ps in groups.items():
+        if q != question:
+            floor = a.min_lexical_overlap_zh_en if zh_question else a.min_lexical_overlap_en_zh
+        else:
+            floor = a.min_lexical_overlap if has_cjk(q) else a.min_lexical_overlap_en
+        if lexical_support(q, ps, a) >= floor:
+            return False
+    return bool(groups)
 
 
 def order_for_context_by_language(question: str, passages: list[Passage], n: int,

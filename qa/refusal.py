@@ -43,7 +43,7 @@ class RefusalPolicy:
         same = same_language_question or question
         if weak_evidence(passages, self.settings, question):
             return weak_evidence_note(passages, self.settings, lang, question)
-        if weak_overlap(same, given, self.settings):
+        if weak_words(question, same, passages, given, self.settings):
             return message("note_weak_overlap", lang)
         missing = missing_question_figures(question, passages)
         if missing:
@@ -52,17 +52,19 @@ class RefusalPolicy:
             return message("note_not_answerable", lang, kind=message("kind_figure", lang))
         return None
 
-    def after_reading(self, reading, lang: str, given: list[Passage] | None = None) -> str | None:
+    def after_reading(self, reading, lang: str, given: list[Passage] | None = None,
+                      found: list[Passage] | None = None) -> str | None:
         """The reader's best span scores less than ``reader.min_margin`` (``min_margin_en`` for a question without
-        Chinese; the language pair's, `pair_margin`, for a span in a passage found through a translation; ``given``:
-        the passages read) above its no-answer score."""
+        Chinese; the language pair's, `pair_margin`, for a span in a passage found through a translation, or in a
+        passage of the question's language when cross-lingual retrieval gave ``found``, all the passages retrieved;
+        ``given``: the passages read) above its no-answer score."""
         if reading is None or reading.answer_margin is None:
             return None
-        from qa.cross_lingual import pair_margin
+        from qa.cross_lingual import is_mixed, pair_margin
 
         r = self.settings.reader
         best = reading.best.passage_index if reading.best is not None else None
-        threshold = pair_margin(self.settings, lang, given or [], best)
+        threshold = pair_margin(self.settings, lang, given or [], best, is_mixed(found or given or []))
         if threshold is None:
             threshold = r.min_margin if lang.startswith("zh") else r.min_margin_en
         if reading.best is None or reading.answer_margin < threshold:
@@ -176,6 +178,17 @@ def weak_overlap(question: str, passages: list[Passage], settings: Settings) -> 
         return True
     floor = a.min_lexical_overlap if has_cjk(question) else a.min_lexical_overlap_en
     return lexical_support(question, passages, a) < floor
+
+
+def weak_words(question: str, same: str, passages: list[Passage], given: list[Passage], settings: Settings) -> bool:
+    """The word-overlap gate: `weak_overlap` with ``same`` (the question in the top passage's language), or, when
+    cross-lingual retrieval gave the passages, each passage compared with the question it was found with
+    (`qa.cross_lingual.weak_overlap_by_language`)."""
+    from qa.cross_lingual import is_mixed, weak_overlap_by_language
+
+    if is_mixed(passages):
+        return weak_overlap_by_language(question, given, settings)
+    return weak_overlap(same, given, settings)
 
 
 def weak_evidence_note(passages: list[Passage], settings: Settings, lang: str, question: str = "") -> str:

@@ -15,6 +15,7 @@ from qa.cross_lingual import (
     pair_floor,
     pair_margin,
     weak_evidence_by_pair,
+    weak_overlap_by_language,
 )
 from qa.extractive import order_for_context
 from qa.retrieval.crosslingual import Pool, lang_group, merge_pools
@@ -74,12 +75,21 @@ def test_reader_threshold_follows_the_pair_of_the_passage_holding_the_best_span(
     en_plain = _passage("e:0", "Finance models are built by banks.", "en", 0.85)
     assert pair_margin(s, "en", [en_plain, zh_found], 1) == -6.0
     assert pair_margin(s, "zh-Hans", [_passage("e:1", "It began in Asia.", "en", 0.8, "Where?")], 0) == -2.5
-    assert pair_margin(s, "en", [en_plain, zh_found], 0) is None  # the span is in a same-language passage
+    assert pair_margin(s, "en", [en_plain, zh_found], 0) is None  # a same-language passage, no translation
+    # ... beside passages from cross-lingual retrieval: the same-language passage needs a surer span
+    assert pair_margin(s, "en", [en_plain, zh_found], 0, mixed=True) == s.reader.min_margin_en_mixed
+    zh_plain = _passage("z:1", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9)
+    assert pair_margin(s, "zh-Hant", [zh_plain], 0, mixed=True) == s.reader.min_margin_zh_mixed
     assert pair_margin(s, "en", [en_plain], 3) is None and pair_margin(s, "en", [zh_found], None) is None
     policy = RefusalPolicy(s)
     reading = Reading("span", [Candidate("500+", 1, 9, 13, 1.0)], answer_margin=-4.0)
     assert policy.after_reading(reading, "en", [en_plain, zh_found]) is None  # -4 >= -6: answered
-    assert policy.after_reading(reading, "en", [zh_found, en_plain]) is not None  # read in English: -4 < -2
+    assert policy.after_reading(reading, "en", [zh_found, en_plain]) is not None  # in English: -4 < -2
+    sure = Reading("span", [Candidate("banks", 0, 27, 32, 1.0)], answer_margin=0.5)
+    assert policy.after_reading(sure, "en", [en_plain]) is None  # one language: 0.5 >= min_margin_en -2
+    assert policy.after_reading(sure, "en", [en_plain], [en_plain, zh_found]) is None  # mixed, off by default
+    surer = RefusalPolicy(Settings(reader={"min_margin_en_mixed": 1.0}))
+    assert surer.after_reading(sure, "en", [en_plain], [en_plain, zh_found]) is not None  # mixed: 0.5 < 1
     assert policy.after_reading(reading, "en") is not None  # no passages given: the question's own threshold
 
 
@@ -88,6 +98,46 @@ def test_same_language_gates_read_the_question_the_top_passage_was_found_with():
     en = _passage("e:0", "Finance models are built by banks.", "en", 0.85)
     assert gate_question(JD_EN, [zh, en]) == JD_ZH
     assert gate_question(JD_EN, [en, zh]) == JD_EN
+
+
+def test_word_overlap_gate_compares_each_passage_with_the_question_it_was_found_with():
+    from qa.refusal import RefusalPolicy, weak_overlap
+
+    s = Settings()
+    zh_found = _passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9, JD_ZH)
+    zh_other = _passage("z:1", "黑死病在十四世紀傳入歐洲,造成大量死亡。", "zh-Hant", 0.9, "欧盟的议程由谁设置？")
+    en_other = _passage("e:0", "The band played in Geneva every summer.", "en", 0.85)
+    zh_plain = _passage("z:2", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.8)
+    assert not weak_overlap_by_language(JD_EN, [zh_found, en_other], s)  # the translation shares its words
+    assert weak_overlap_by_language(JD_EN, [zh_other, en_other], s)  # neither side shares words with its question
+    # the old gate skipped an English question over passages whose first three mix scripts
+    assert not weak_overlap(JD_EN, [en_other, zh_other], s)
+    assert weak_overlap_by_language(JD_EN, [en_other, zh_other], s)
+    # a Chinese passage found by the untranslated English question cannot be compared word for word
+    assert not weak_overlap_by_language(JD_EN, [zh_plain], s)
+    low = Settings(answer={"min_lexical_overlap_en_zh": 0.0})
+    assert not weak_overlap_by_language(JD_EN, [zh_other, en_other], low)  # the translation's own floor
+    policy = RefusalPolicy(s)
+    assert policy.before_reading(JD_EN, [zh_other, en_other], "en", "欧盟的议程由谁设置？") is not None
+    assert policy.before_reading(JD_EN, [zh_found, en_other], "en", JD_ZH) is None
+
+
+def test_one_language_passages_keep_the_old_word_gate_and_reader_thresholds():
+    """No passage found through a translation (every one-language corpus): the gates decide as before."""
+    from qa.readers.base import Candidate, Reading
+    from qa.refusal import RefusalPolicy, weak_overlap, weak_words
+
+    s = Settings()
+    held = "京東金融構建了多少個風控模型?"
+    plain = [_passage("z:0", "京東金融已經構建起500+個風控模型。", "zh-Hant", 0.9),
+             _passage("z:1", "黑死病在十四世紀傳入歐洲,造成大量死亡。", "zh-Hant", 0.88)]
+    for q in (held, "歐盟的議程由誰設置?"):
+        assert weak_words(q, q, plain, plain, s) == weak_overlap(q, plain, s)
+    policy = RefusalPolicy(s)
+    reading = Reading("span", [Candidate("500+", 0, 9, 13, 1.0)], answer_margin=-0.5)
+    assert policy.after_reading(reading, "zh-Hant", plain, plain) is not None  # -0.5 < min_margin 0
+    en = [_passage("e:0", "Finance models are built by banks.", "en", 0.85)]
+    assert policy.after_reading(reading, "en", en, en) is None  # -0.5 >= min_margin_en -2
 
 
 def test_reader_order_scores_each_passage_in_its_own_language():
@@ -113,6 +163,10 @@ def test_new_settings_are_bounded():
         Settings(reader={"min_margin_en_zh": -31})
     with pytest.raises(SettingsError, match="cross_lingual"):
         Settings(retrieval={"cross_lingual": "sometimes"})
+    with pytest.raises(SettingsError, match="min_lexical_overlap_zh_en"):
+        Settings(answer={"min_lexical_overlap_zh_en": 1.2})
+    with pytest.raises(SettingsError, match="min_margin_en_mixed"):
+        Settings(reader={"min_margin_en_mixed": 31})
 
 
 # ---------------------------------------------------------------- the translation cache
@@ -256,3 +310,26 @@ def test_sources_show_the_evidence_language():
     assert footnotes(answer).endswith("(in Chinese (Traditional))")
     same = Answer(question=JD_ZH, text="500+個 [1]", citations=[cite], passages=[zh], lang="zh-Hant")
     assert "(in " not in footnotes(same)  # said only where the evidence is in the other language
+
+
+def test_gate_bench_replays_a_recorded_question_through_the_refusal_policy():
+    """bench/cross_lingual_gates.py `decide`: the rules before round eleven from the record, today's through
+    qa.refusal (an off-topic English question answered from an unrelated English passage beside a translated one)."""
+    from bench.cross_lingual_gates import decide
+
+    rec = {
+        "question": JD_EN, "gate_question": JD_EN, "lang": "en", "direct": False, "best": 0, "margin": 0.5,
+        "checks": {"weak_evidence": False, "weak_overlap": False, "missing_figures": False,
+                   "missing_asked_figure": False},
+        "passages": [
+            {"text": "The band played in Geneva every summer.", "group": "en", "via": "", "dense": 0.80},
+            {"text": "黑死病在十四世紀傳入歐洲,造成大量死亡。", "group": "zh", "via": JD_ZH, "dense": 0.86},
+        ],
+        "found": [{"group": "en", "via": False, "dense": 0.80}, {"group": "zh", "via": True, "dense": 0.86}],
+    }
+    s = Settings()
+    assert decide(rec, s, before=True) == ""  # the old gate skipped it and -2 let the reader answer
+    assert decide(rec, s) == "overlap"
+    rec["passages"][1]["text"] = "京東金融已經構建起500+個風控模型。"  # its translation's words are there
+    assert decide(rec, s) == ""
+    assert decide(rec, Settings(reader={"min_margin_en_mixed": 1.0})) == "reader"
