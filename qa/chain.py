@@ -203,7 +203,9 @@ def reader_overrules(ctx: ChainContext, s: ChainState, ans: Answer) -> bool:
     r = s.reading
     if ans.refused or not ans.citations or r is None or r.best is None or r.answer_margin is None:
         return False
-    if r.answer_margin < ctx.settings.reader.llm_other_passage_margin or has_cjk(r.best.text) != has_cjk(s.standalone):
+    cfg = ctx.settings.reader
+    threshold = cfg.llm_other_passage_margin if s.lang.startswith("zh") else cfg.llm_other_passage_margin_en
+    if r.answer_margin < threshold or has_cjk(r.best.text) != has_cjk(s.standalone):
         return False
     best = s.passages[r.best.passage_index].chunk.id
     return all(c.chunk_id != best for c in ans.citations)

@@ -39,3 +39,13 @@ def test_not_when_they_agree_unsure_refused_or_off():
     assert not reader_overrules(_ctx(2), _state(1.0), _answer(1))  # the reader is not sure enough
     assert not reader_overrules(_ctx(2), _state(5.0), _answer(1, refused=True))
     assert not reader_overrules(_ctx(100), _state(50.0), _answer(1))  # 100 = off
+
+
+def test_english_questions_have_their_own_threshold():
+    s = _state(5.0)
+    s.lang = "en"
+    s.standalone = s.question = "When did Fou Ts'ong die?"
+    s.reading = Reading("span", [Candidate("28 December 2020", 0, 0, 16, 9.0)], answer_margin=5.0)
+    assert not reader_overrules(_ctx(2), s, _answer(1))  # reader.llm_other_passage_margin_en: off by default
+    ctx = SimpleNamespace(settings=load_settings().with_overrides({"reader.llm_other_passage_margin_en": 2}))
+    assert reader_overrules(ctx, s, _answer(1))
