@@ -18,25 +18,20 @@ from bench.common import EVAL, machine, table, write_json
 THRESHOLDS = [-2, 0, 1, 2, 3, 4, 5, 6, 8, 100]
 
 
-def _one(assistant, q: dict, mode: str) -> dict:
-    from eval.chronoqa import answer_right
-
-    ans = assistant.ask(q["question"], mode=mode, as_of=q["question_date"])
-    return {"right": answer_right(ans.text, ans.short_answer, q["answers"]), "by": ans.answered_by,
-            "margin": ans.reader_margin, "chunk": ans.citations[0].chunk_id if ans.citations else None,
-            "refused": ans.refused}
-
-
 def overruled(llm: dict, ext: dict, threshold: float) -> bool:
-    return (llm["by"] == "generator" and llm["margin"] is not None and llm["margin"] >= threshold
-            and not ext["refused"] and ext["chunk"] is not None and llm["chunk"] != ext["chunk"])
+    """Whether the overrule at ``threshold`` would replace the llm answer with the reader's (the extractive one)."""
+    margin = llm.get("reader_margin")
+    return (llm.get("answered_by") == "generator" and margin is not None and margin >= threshold
+            and not ext.get("refused") and ext.get("cited_chunk") is not None
+            and llm.get("cited_chunk") != ext["cited_chunk"])
 
 
 def threshold_rows(rows: list[dict], thresholds=THRESHOLDS) -> list[list]:
     out = []
     for t in thresholds:
         changed = [r for r in rows if overruled(r["llm"], r["extractive"], t)]
-        right = sum(r["extractive"]["right"] if r in changed else r["llm"]["right"] for r in rows)
+        ids = {r["id"] for r in changed}
+        right = sum(r["extractive"]["right"] if r["id"] in ids else r["llm"]["right"] for r in rows)
         gained = sum(r["extractive"]["right"] and not r["llm"]["right"] for r in changed)
         lost = sum(r["llm"]["right"] and not r["extractive"]["right"] for r in changed)
         out.append([t, f"{right / max(1, len(rows)):.3f}", len(changed), gained, lost])
@@ -53,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from articleqa.models.embedder import load_embedder
     from articleqa.settings import load_settings
     from articleqa.store import open_store
-    from eval.chronoqa import sample_questions
+    from eval.chronoqa import ask_one, sample_questions
     from eval.index import ensure_index
     from qa.assistant import Assistant
     from qa.retrieval import HybridRetriever
@@ -65,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     assistant = Assistant(store, embedder, HybridRetriever(store, embedder, settings), settings)
     rows, t0 = [], time.perf_counter()
     for i, q in enumerate(sample_questions(data / "questions.jsonl", args.sample, args.seed, "tune"), 1):
-        rows.append({"id": q["id"], **{m: _one(assistant, q, m) for m in ("llm", "extractive")}})
+        rows.append({"id": q["id"], **{m: ask_one(assistant, q, m) for m in ("llm", "extractive")}})
         if i % 20 == 0:
             print(f"{i} questions, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     print(f"ChronoQA dev (tune), {len(rows)} questions (seed {args.seed})\n")

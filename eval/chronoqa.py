@@ -128,6 +128,8 @@ def ask_one(assistant, q: dict, mode: str, use_as_of: bool = True) -> dict[str, 
         "cited_gold": bool(gold_ids & cited),
         "refused": ans.refused,
         "answered_by": ans.answered_by,
+        "reader_margin": ans.reader_margin,
+        "cited_chunk": ans.citations[0].chunk_id if ans.citations else None,
         "answer": ans.text[:300],
         "secs": time.perf_counter() - t,
     }
