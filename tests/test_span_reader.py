@@ -145,6 +145,48 @@ def test_training_command_runs_and_resumes(tmp_path):
     second = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-2000:]
     assert json.loads((out / "final" / "training.json").read_text())["resumed"] is True
+    # a second pass starts from the first run's model, not from the bare encoder
+    again = cmd[:cmd.index("--out")] + ["--out", str(tmp_path / "again"), "--init", str(out / "final")] + \
+        cmd[cmd.index("--out") + 2:]
+    third = subprocess.run(again, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0, third.stderr[-2000:]
+    meta = json.loads((tmp_path / "again" / "final" / "training.json").read_text())
+    assert meta["init"] == str(out / "final") and meta["resumed"] is False
+
+
+@pytest.mark.parametrize("extra, message", [(["--take", "squad1-train.json"], "expected FILE=N"),
+                                            (["--init", "no/such/run"], "no trained reader there")])
+def test_bad_training_option_is_one_clear_line(tmp_path, extra, message):
+    data = tmp_path / "train"
+    data.mkdir()
+    (data / "tiny.json").write_text('{"data": []}', encoding="utf-8")
+    cmd = [sys.executable, "-m", "articleqa.reader.train", "--data", str(data), "--only", "tiny.json",
+           "--out", str(tmp_path / "o"), *extra]
+    run = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_english_questions_are_altered_into_unanswerables_only_when_asked():
+    import random
+
+    from articleqa.reader.data import altered_question_examples
+
+    ctx = "The Rhine flows through Switzerland and reaches the North Sea after 1,230 kilometres. In 1815 it became a border."
+    examples = [{"id": f"en/{i}", "question": q, "context": ctx, "answers": [a], "answer_text": a,
+                 "answer_start": ctx.index(a), "article": "en/0", "paragraph": 0}
+                for i, (q, a) in enumerate([("Which sea does the Rhine reach?", "North Sea"),
+                                            ("What did the river become in 1815?", "a border"),
+                                            ("Where does the Danube flow?", "Switzerland")])]
+    assert altered_question_examples(examples, 1.0, random.Random(0)) == []  # English off by default
+    made = altered_question_examples(examples, 1.0, random.Random(0), share_en=1.0)
+    assert made and all(ex["answer_text"] == "" and ex["answer_start"] == -1 for ex in made)
+    for ex in made:
+        original = next(e for e in examples if ex["id"] == e["id"] + "/altered")["question"]
+        assert ex["question"] != original
+        # the swapped-in name or year is one the paragraph does not hold
+        changed = {w.strip("?") for w in ex["question"].split()} - {w.strip("?") for w in original.split()}
+        assert changed and not any(w in ctx for w in changed)
 
 
 def test_missing_training_file_is_one_clear_line(tmp_path):

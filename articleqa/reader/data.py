@@ -40,6 +40,7 @@ class Mix:
     files: dict[str, int | None] = field(default_factory=lambda: dict(DEFAULT_MIX))
     other_paragraph_share: float = 0.25  # Chinese (and SQuAD 1.1) questions also paired with another paragraph
     altered_question_share: float = 0.15  # Chinese questions also asked with a swapped number or name
+    altered_question_share_en: float = 0.0  # the same for English questions (SQuAD 2.0's entity and number swaps)
     traditional_share: float = 0.5  # Simplified examples also copied into Traditional script
 
 
@@ -133,19 +134,45 @@ def _swap_name(question: str, context: str, names: list[str], rng: random.Random
     return None
 
 
-def altered_question_examples(examples: list[dict], share: float, rng: random.Random) -> list[dict]:
-    """Chinese questions with a number or a name swapped, so their own paragraph no longer answers them."""
+_EN_NAME = re.compile(r"\b[A-Z][^\W\d_]+(?: (?:of |the |de )?[A-Z][^\W\d_]+)*")
+
+
+def _english_names(question: str) -> list[str]:
+    """Capitalised words and runs of them, but not the question's first word (``What``, ``In``...)."""
+    return [m.group() for m in _EN_NAME.finditer(question) if m.start() > 0]
+
+
+def _swap_english_name(question: str, context: str, names: list[str], rng: random.Random) -> str | None:
+    own = [n for n in _english_names(question) if n in context]
+    if not own or not names:
+        return None
+    old = rng.choice(own)
+    for _ in range(8):
+        new = rng.choice(names)
+        if new != old and new not in context:
+            return question.replace(old, new, 1)
+    return None
+
+
+def altered_question_examples(examples: list[dict], share: float, rng: random.Random,
+                              share_en: float = 0.0) -> list[dict]:
+    """Questions with a number or a name swapped, so their own paragraph no longer answers them: Chinese ones at
+    ``share``, English ones at ``share_en`` (names taken from other articles' questions)."""
     import jieba.posseg as pseg
 
     chinese = [ex for ex in examples if ex["answers"] and _is_chinese(ex["question"])]
     names = sorted({w.word for ex in rng.sample(chinese, min(600, len(chinese)))
                     for w in pseg.cut(ex["question"]) if w.flag in ("nr", "ns", "nt") and len(w.word) >= 2})
+    english = [ex for ex in examples if ex["answers"] and not _is_chinese(ex["question"])] if share_en else []
+    names_en = sorted({n for ex in rng.sample(english, min(2000, len(english))) for n in _english_names(ex["question"])})
     out = []
-    for ex in chinese:
-        if rng.random() >= share:
+    for ex in chinese + english:
+        in_chinese = _is_chinese(ex["question"])
+        if rng.random() >= (share if in_chinese else share_en):
             continue
-        swapped = _swap_number(ex["question"], ex["context"], rng) or _swap_name(
-            ex["question"], ex["context"], names, rng)
+        swap_name = _swap_name if in_chinese else _swap_english_name
+        swapped = _swap_number(ex["question"], ex["context"], rng) or swap_name(
+            ex["question"], ex["context"], names if in_chinese else names_en, rng)
         if swapped and swapped != ex["question"]:
             out.append({**ex, "id": ex["id"] + "/altered", "question": swapped, "answer_text": "",
                         "answer_start": -1, "answers": []})
@@ -190,7 +217,7 @@ def build_examples(train_dir: Path, mix: Mix | None = None, seed: int = 0) -> li
     chinese = [ex for ex in base if _is_chinese(ex["context"])]
     squad = [ex for ex in base if ex["id"].startswith("squad1-train/")]
     made = (other_paragraph_examples(chinese + squad, mix.other_paragraph_share, rng)
-            + altered_question_examples(base, mix.altered_question_share, rng))
+            + altered_question_examples(base, mix.altered_question_share, rng, mix.altered_question_share_en))
     examples = base + made
     examples += traditional_copies(examples, mix.traditional_share, rng)
     rng.shuffle(examples)

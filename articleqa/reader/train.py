@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
                         "natively; on the project's 2-core VM it makes a step 1.35x faster (default: %(default)s)")
     p.add_argument("--only", type=str, default="",
                    help="comma-separated training file names to read instead of the default mix (all their questions)")
+    p.add_argument("--take", action="append", default=[], metavar="FILE=N",
+                   help="read N questions of this training file instead of the mix's number (repeatable)")
+    p.add_argument("--altered-en", type=float, default=0.0,
+                   help="share of English questions also asked with a swapped number or name, as unanswerables")
+    p.add_argument("--init", type=Path, default=None,
+                   help="start from this trained reader (a `final` folder of an earlier run) instead of the bare "
+                        "encoder: a second pass over new data")
     p.add_argument("--ship", action="store_true", help="write the artifact into articleqa/reader/weights/")
     return p
 
@@ -89,11 +96,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def train(args: argparse.Namespace) -> int:
+def _mix(args: argparse.Namespace) -> Mix:
     mix = Mix(files={name: None for name in args.only.split(",")}) if args.only else Mix()
+    for item in args.take:
+        name, sep, n = item.partition("=")
+        if not sep or not n.isdigit():
+            raise ValueError(f"--take {item}: expected FILE=N, for example squad1-train.json=16000")
+        mix.files[name] = int(n)
+    mix.altered_question_share_en = args.altered_en
+    return mix
+
+
+def train(args: argparse.Namespace) -> int:
+    mix = _mix(args)
     for name in mix.files:  # before the minutes of imports and data preparation
         if not (args.data / name).is_file():
             raise FileNotFoundError(f"{args.data / name}: training file not found (see shared/train/README.md)")
+    if args.init and not (args.init / "config.json").is_file():
+        raise FileNotFoundError(f"{args.init}: no trained reader there (expected config.json of a `final` folder)")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from transformers import (AutoModelForQuestionAnswering, AutoTokenizer, DataCollatorWithPadding, Trainer,
@@ -115,7 +135,7 @@ def train(args: argparse.Namespace) -> int:
     n_null = sum(1 for row in ds if row["start_positions"] == 0)
     print(f"{len(examples)} examples -> {len(ds)} windows ({n_null} without the answer)", flush=True)
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base)
+    model = AutoModelForQuestionAnswering.from_pretrained(args.init or base)
     artifact.freeze_for_training(model, args.freeze_layers)
     args.out.mkdir(parents=True, exist_ok=True)
     targs = TrainingArguments(
@@ -150,8 +170,8 @@ def train(args: argparse.Namespace) -> int:
     meta = {"seed": args.seed, "examples": counts, "windows": len(ds), "max_length": args.max_length,
             "epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size, "freeze_layers": args.freeze_layers,
             "train_seconds": round(took), "device": "cuda" if torch.cuda.is_available() else "cpu",
-            "bf16": targs.bf16,
-            "resumed": resume}
+            "bf16": targs.bf16, "resumed": resume, "init": str(args.init) if args.init else None,
+            "take": args.take, "altered_en": args.altered_en}
     (args.out / "final" / "training.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
     print(f"trained in {took / 60:.1f} min -> {args.out / 'final'}", flush=True)
     if args.ship:
