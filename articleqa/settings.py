@@ -528,6 +528,12 @@ class TimeSettings(Section):
                                  "去年) is searched this many days past its end, cut at as_of: a month's figures "
                                  "are published in the first days of the next. Days and weeks get none (a lag of 3 "
                                  "there cost 4 absolute questions). Chosen on the ChronoQA dev tuning split.")
+    beyond_relative_period: bool = Field(True, description="A question whose time was read against as_of (a month "
+                                         "ago, 五年前, 上周五) and refused within that period is asked again of every "
+                                         "article published up to as_of; the answer says so and shows its date. People "
+                                         "place news loosely in time. Not for yes/no questions (a 'yes' from another "
+                                         "month would be wrong) nor when the caller filtered on dates (qa/time/"
+                                         "retrieve.py: beyond_period_state).")
 
 
 class Settings(BaseSettings):

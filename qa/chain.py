@@ -6,6 +6,8 @@ steps as plain calls):
         -> gate: refusal from the passages alone (weak evidence, nothing matching, a figure missing)
         -> read: the trained span reader's candidate spans and its no-answer margin (both modes; a refusal below
            ``reader.min_margin``)
+        -> beyond_period: a refusal within a period read against as_of ("a month ago") is retrieved, gated and
+           read again over every article up to as_of; kept only if it answers (qa/time/retrieve.py)
         -> generate (llm mode): evidence sentences -> a schema-constrained short answer (streamed)
         -> verify: support check -> `Answer` (extractive mode: the reader's span, cited, its sentence quoted)
 
@@ -35,7 +37,9 @@ from qa.refusal import RefusalPolicy, refused_answer
 from qa.short_answer import short_answer, span_answer
 from qa.state import ChainState
 from qa.streaming import Cancelled, _TokenRelay  # noqa: F401 - re-exported for callers and tests
-from qa.time import compare_answer, finish_time, gate_question, reading_question, resolve_time, retrieve_in_time
+from qa.time import (beyond_period_state, compare_answer, finish_time, gate_question, reading_question,
+                     resolve_time, retrieve_in_time)
+from qa.time.messages import msg as time_message, show_period
 
 __all__ = ["AnswerSteps", "Cancelled", "ChainContext", "STEPS", "build_chain"]
 
@@ -187,6 +191,27 @@ def _read(ctx: ChainContext):
     return run
 
 
+def _beyond_period(ctx: ChainContext):
+    """A question refused within a period read against ``as_of`` is retrieved, gated and read again over every
+    article up to ``as_of`` (qa/time/retrieve.py: beyond_period_state); the retry is kept only when it answers."""
+    again = [make(ctx) for make in (_retrieve, _gate, _read)]
+
+    def run(s: ChainState) -> ChainState:
+        retry = beyond_period_state(ctx, s)
+        if retry is None:
+            return s
+        period = s.time.period
+        for step in again:
+            retry = step(retry)
+        if retry.refuse is not None:
+            return s
+        retry.notes = list(dict.fromkeys(retry.notes)) + [time_message(
+            "note_beyond", s.lang, period=show_period(period), as_of=s.time.as_of.isoformat())]
+        return retry
+
+    return run
+
+
 def reader_answers(ctx: ChainContext, s: ChainState) -> bool:
     """llm mode takes the reader's span without generating: a confident span (``reader.llm_defer_margin``) in the
     question's script family. The generator is kept for answers in another language than their evidence."""
@@ -332,7 +357,7 @@ def _answered_by(s: ChainState, ans: Answer) -> str:
 
 # The steps in order, each (name, factory(ctx) -> callable); `build_chain` and `AnswerSteps` compose the same ones.
 STEPS = (("prepare", _prepare), ("rewrite", _rewrite), ("retrieve", _retrieve), ("gate", _gate), ("read", _read),
-         ("generate", _generate), ("verify", _finish))
+         ("beyond_period", _beyond_period), ("generate", _generate), ("verify", _finish))
 
 
 class AnswerSteps:

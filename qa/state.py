@@ -64,6 +64,7 @@ class ChainState:
     tokens_out: int = 0
     time: Any = None  # an articleqa.timeexpr.QuestionTime (qa/time), when time-aware answering is on
     time_query: str = ""  # what retrieval searches for: the question with its relative dates written out
+    published_by: Any = None  # a date: only passages published by then (qa/time/retrieve.py: beyond_period_state)
 
     @classmethod
     def from_request(cls, req: "dict | ChainState") -> "ChainState":

@@ -28,6 +28,13 @@ ARTICLES = [
     ("n1", "", "英国瓦工Neil Jones赢得240万英镑彩票大奖，开始追求台球爱好。"),
     ("b1", "Mar 5, 2018", "The harbour board approved a budget of 12 million dollars for the new ferry terminal."),
     ("b2", "2019-03-07", "The harbour board approved a budget of 15 million dollars for dredging the channel."),
+    # February 2025 holds news, none of it about 杜兆才
+    ("f1", "2025-02-10", "男子篮球联赛常规赛结束，广东队以三十胜排名第一。"),
+    ("f2", "2025-02-18", "春节后首个交易日，沪深两市成交额突破一万亿元。"),
+    ("f3", "2025-02-25", "气象台发布寒潮预警，北方多地气温下降八度以上。"),
+    ("f4", "2025-02-12", "元宵节灯会开幕，首日接待游客二十万人次。"),
+    ("f5", "2025-02-20", "新能源汽车一月销量同比增长三成，出口继续增加。"),
+    ("f6", "2025-02-27", "多所高校公布研究生复试分数线，部分专业分数线上涨。"),
 ]
 UNDATED = {a for a, d, _ in ARTICLES if not d}
 AS_OF = "2024-11-12"
@@ -180,3 +187,24 @@ def test_http_api_as_of(served):
     assert "5.1%" in got["text"] and got["citations"][0]["date"] == "2024-10-04"
     bad = httpx.post(served + "/api/ask", json={"question": UNEMPLOYMENT, "as_of": "tomorrow"}, timeout=60)
     assert bad.status_code == 400 and "as_of" in bad.text
+
+
+BRIBES = "一个月前杜兆才被控受贿多少？"
+
+
+def test_refused_within_a_relative_period_is_asked_again_up_to_as_of(assistant, index):
+    from qa import Assistant
+
+    # a month ago is February 2025: six articles then, none about him, fill the passages
+    ans = assistant.ask(BRIBES, mode="extractive", as_of="2025-03-20")
+    assert not ans.refused and "5000余万元" in ans.text, (ans.text, ans.notes)
+    assert ans.citations[0].article_id == "p2" and ans.citations[0].date == "2024-08-28"
+    assert any("2025-03-20 以前发布的所有文章" in n for n in ans.notes), ans.notes  # says it looked beyond
+    # nothing published after as_of is known: asked before the trial's report, it is refused
+    early = assistant.ask(BRIBES, mode="extractive", as_of="2024-05-20")
+    assert early.refused, early.text
+    # a yes/no question is not asked again (a "yes" from another month would be wrong), nor with the knob off
+    assert assistant.ask("一个月前杜兆才是否被控受贿？", mode="extractive", as_of="2025-03-20").refused
+    off = load_settings().with_overrides({"time": {"beyond_relative_period": False}})
+    with Assistant.open(index, off) as strict:
+        assert strict.ask(BRIBES, mode="extractive", as_of="2025-03-20").refused

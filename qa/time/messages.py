@@ -24,6 +24,12 @@ _STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "{period} 发布的文章太少，已放宽到 {wide}，并补上其他日期的段落。",
         "en": "Too few articles published {period}: widened to {wide} and filled up with passages of other dates.",
     },
+    "note_beyond": {
+        "zh-Hant": "{period} 發布的文章裡沒有答案，已改為檢索 {as_of} 以前發布的所有文章：答案所引段落的日期在 {period} 之外。",
+        "zh-Hans": "{period} 发布的文章里没有答案，已改为检索 {as_of} 以前发布的所有文章：答案所引段落的日期在 {period} 之外。",
+        "en": "No article published {period} answers this, so every article published up to {as_of} was searched: "
+              "the cited passages are dated outside {period}.",
+    },
     "note_latest": {
         "zh-Hant": "問題問的是最新的情況：段落按發布日期排序。",
         "zh-Hans": "问题问的是最新的情况：段落按发布日期排序。",

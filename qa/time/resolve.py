@@ -111,6 +111,12 @@ def gate_question(s, given) -> str:
     return _without(s, lambda e: e.relative or any(d.overlaps(e.period) for d in days))
 
 
+def without_relative(s) -> str:
+    """``s.standalone`` with its relative time expressions taken out (「一个月前德约科维奇因何伤复出参赛？」 ->
+    「德约科维奇因何伤复出参赛？」): the question asked beyond its period."""
+    return _without(s, lambda e: e.relative)
+
+
 def reading_question(s) -> str:
     """The question the reader (and the generator) read: its relative dates written out (「四年前上半年」 ->
     「2020年上半年」), as retrieval searched it, since the passages write dates, not "four years ago". Measured on

@@ -10,6 +10,8 @@
   whose dense cosine is within ``time.recency_margin`` of the best are taken as reports of the same thing: the
   newest comes first and the older ones are left out (the reader would otherwise quote a superseded figure).
 * A filter the caller set on dates wins: the question's time is then not applied.
+* A question refused within a period read against ``as_of`` (「一个月前…」) is asked again of everything published
+  up to ``as_of`` (``beyond_period_state``; the chain's ``beyond_period`` step keeps the retry only if it answers).
 """
 from __future__ import annotations
 
@@ -44,12 +46,18 @@ def _in_period(ctx, s, query: str, k: int, period: Period) -> list[Passage]:
         span = period.widened(t.widen_days)
         found = _search(ctx, query, k, replace(base, date_from=span.start.isoformat(), date_to=span.end.isoformat()))
         s.notes.append(msg("note_widened", s.lang, period=show_period(period), wide=show_period(span)))
-    blind = _search(ctx, query, k, s.filters)
+    blind = published_by(_search(ctx, query, k, s.filters), s.time.as_of)
     out = [p for p in blind if not p.date or (Period.of(p.date) or span).overlaps(span)]
     for extra in (found, blind):
         seen = {p.chunk.id for p in out}
         out += [p for p in extra if p.chunk.id not in seen]
     return out[:k]
+
+
+def published_by(passages: list[Passage], day) -> list[Passage]:
+    """The passages not published after ``day`` (nothing later was known then); undated ones kept, since they
+    cannot be ruled out. A post-filter: the store's date filter would drop the undated ones."""
+    return [p for p in passages if not p.date or (Period.of(p.date) or Period(day, day)).start <= day]
 
 
 def with_report_lag(period: Period, days: int) -> Period:
@@ -79,6 +87,8 @@ def by_recency(passages: list[Passage], n: int, margin: float) -> list[Passage]:
 def retrieve_in_time(ctx, s, k: int) -> list[Passage]:
     """The passages for ``s.standalone``, filtered or ranked by the question's time (plain retrieval when it names
     none, when time-aware answering is off, or when the caller filtered on dates)."""
+    if s.published_by is not None:  # the beyond-period retry: everything up to as_of
+        return published_by(_search(ctx, s.standalone, 2 * k, s.filters), s.published_by)[:k]
     qt = s.time
     user_dates = s.filters is not None and (s.filters.date_from or s.filters.date_to)
     if qt is not None and not user_dates and not qt.exprs:
@@ -116,3 +126,25 @@ def _anchored(ctx, s, k: int) -> list[Passage] | None:
     s.standalone = rest  # the reader is asked Y alone, of the passages of X's day
     s.notes.append(msg("note_time", s.lang, expr=event, period=show_period(day), as_of=s.time.as_of.isoformat()))
     return _in_period(ctx, s, f"{written_period(day, s.lang)}，{rest}", k, day)
+
+
+def beyond_period_state(ctx, s):
+    """A copy of the chain state to ask again beyond the question's period, or None where that does not apply.
+
+    It applies to a question refused within a period read against ``as_of`` ("a month ago", 「五年前」, 「上周五」):
+    people place news loosely in time, and on the ChronoQA tuning split most such refusals had the answer in an
+    article a few weeks or months off. The retry searches every article published up to ``as_of`` (nothing later
+    was known then), with the relative expressions taken out of the question. Not for yes/no questions (a "yes"
+    from another month would be wrong), "latest" questions, or a caller's own date filter."""
+    from qa.time.answer import is_yes_no
+    from qa.time.resolve import without_relative
+
+    qt = s.time
+    if not ctx.settings.time.beyond_relative_period or s.refuse is None or s.direct is not None:
+        return None
+    if qt is None or not qt.relative or qt.latest or is_yes_no(s.question, s.lang):
+        return None
+    if s.filters is not None and (s.filters.date_from or s.filters.date_to):
+        return None
+    return replace(s, standalone=without_relative(s), time_query="", time=None, refuse=None, reading=None,
+                   passages=[], notes=list(s.notes), timings=dict(s.timings), published_by=qt.as_of)
