@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--neighbours", type=int, default=0, metavar="N",
                     help="index only the sample's gold snippets and each question's N most similar snippets "
                          "(character bigrams) instead of all 6,259 (0 = all): the same-topic distractors stay")
+    ap.add_argument("--temporal-type", choices=["absolute", "relative", "aggregate"], default=None,
+                    help="only the questions the dataset labels so (after sampling): a change that touches one kind "
+                         "re-measured at a fraction of the cost")
     args = ap.parse_args(argv)
 
     from articleqa.models.embedder import load_embedder
@@ -71,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     data = EVAL / "chronoqa" / "dev"
     settings = load_settings()
     questions = sample_questions(data / "questions.jsonl", args.sample, args.seed, args.split)
+    if args.temporal_type:
+        questions = [q for q in questions if q.get("temporal_type") == args.temporal_type]
     articles = data / "articles.jsonl"
     if args.neighbours:
         articles = sub_corpus(articles, questions, args.neighbours, settings.cache_dir / "bench")
@@ -98,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = f"sub-corpus of {store.meta.get('n_articles')} snippets" if args.neighbours else "all 6,259 snippets"
     print(f"ChronoQA dev ({args.split}), sample {len(questions)} (seed {args.seed}), mode {args.mode}, {corpus}; {secs:.0f} s\n")
     print(table(summary, PIPELINES))
-    out = {"split": f"chronoqa/dev ({args.split})", "sample": len(questions), "seed": args.seed, "mode": args.mode, "corpus": corpus,
+    out = {"split": f"chronoqa/dev ({args.split})", "sample": len(questions), "temporal_type": args.temporal_type, "seed": args.seed, "mode": args.mode, "corpus": corpus,
            "seconds": round(secs, 1), "summary": summary, "machine": machine()}
     print(json.dumps(out, ensure_ascii=False))
     if args.json_out:
