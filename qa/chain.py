@@ -212,13 +212,18 @@ def _beyond_period(ctx: ChainContext):
     return run
 
 
+def _span_in_question_script(s: ChainState) -> bool:
+    """The reader's best span is written in the question's script family (CJK or not)."""
+    return has_cjk(s.reading.best.text) == has_cjk(s.standalone)
+
+
 def reader_answers(ctx: ChainContext, s: ChainState) -> bool:
     """llm mode takes the reader's span without generating: a confident span (``reader.llm_defer_margin``) in the
     question's script family. The generator is kept for answers in another language than their evidence."""
     r = s.reading
     if r is None or r.best is None or r.answer_margin is None:
         return False
-    return r.answer_margin >= ctx.settings.reader.llm_defer_margin and has_cjk(r.best.text) == has_cjk(s.standalone)
+    return r.answer_margin >= ctx.settings.reader.llm_defer_margin and _span_in_question_script(s)
 
 
 def reader_overrules(ctx: ChainContext, s: ChainState, ans: Answer) -> bool:
@@ -230,7 +235,7 @@ def reader_overrules(ctx: ChainContext, s: ChainState, ans: Answer) -> bool:
         return False
     cfg = ctx.settings.reader
     threshold = cfg.llm_other_passage_margin if s.lang.startswith("zh") else cfg.llm_other_passage_margin_en
-    if r.answer_margin < threshold or has_cjk(r.best.text) != has_cjk(s.standalone):
+    if r.answer_margin < threshold or not _span_in_question_script(s):
         return False
     best = s.passages[r.best.passage_index].chunk.id
     return all(c.chunk_id != best for c in ans.citations)

@@ -124,6 +124,11 @@ def _swap_name(question: str, context: str, names: list[str], rng: random.Random
 
     own = [w.word for w in pseg.cut(question) if w.flag in ("nr", "ns", "nt", "nz") and len(w.word) >= 2
            and w.word in context]
+    return _swap_own_name(question, context, own, names, rng)
+
+
+def _swap_own_name(question: str, context: str, own: list[str], names: list[str], rng: random.Random) -> str | None:
+    """One of the question's names its paragraph holds (``own``) replaced by one of ``names`` the paragraph lacks."""
     if not own or not names:
         return None
     old = rng.choice(own)
@@ -143,15 +148,8 @@ def _english_names(question: str) -> list[str]:
 
 
 def _swap_english_name(question: str, context: str, names: list[str], rng: random.Random) -> str | None:
-    own = [n for n in _english_names(question) if n in context]
-    if not own or not names:
-        return None
-    old = rng.choice(own)
-    for _ in range(8):
-        new = rng.choice(names)
-        if new != old and new not in context:
-            return question.replace(old, new, 1)
-    return None
+    # English names are at least two letters (_EN_NAME), so the shared length check changes nothing here
+    return _swap_own_name(question, context, [n for n in _english_names(question) if n in context], names, rng)
 
 
 def altered_question_examples(examples: list[dict], share: float, rng: random.Random,

@@ -54,6 +54,11 @@ def _in_period(ctx, s, query: str, k: int, period: Period) -> list[Passage]:
     return out[:k]
 
 
+def caller_dates(s) -> bool:
+    """The caller filtered on publication dates: the question's own time is then not applied."""
+    return s.filters is not None and bool(s.filters.date_from or s.filters.date_to)
+
+
 def published_by(passages: list[Passage], day) -> list[Passage]:
     """The passages not published after ``day`` (nothing later was known then); undated ones kept, since they
     cannot be ruled out. A post-filter: the store's date filter would drop the undated ones."""
@@ -90,7 +95,7 @@ def retrieve_in_time(ctx, s, k: int) -> list[Passage]:
     if s.published_by is not None:  # the beyond-period retry: everything up to as_of
         return published_by(_search(ctx, s.standalone, 2 * k, s.filters), s.published_by)[:k]
     qt = s.time
-    user_dates = s.filters is not None and (s.filters.date_from or s.filters.date_to)
+    user_dates = caller_dates(s)
     if qt is not None and not user_dates and not qt.exprs:
         anchored = _anchored(ctx, s, k)
         if anchored is not None:
@@ -144,7 +149,7 @@ def beyond_period_state(ctx, s):
         return None
     if qt is None or not qt.relative or qt.latest or is_yes_no(s.question, s.lang):
         return None
-    if s.filters is not None and (s.filters.date_from or s.filters.date_to):
+    if caller_dates(s):
         return None
     return replace(s, standalone=without_relative(s), time_query="", time=None, refuse=None, reading=None,
                    passages=[], notes=list(s.notes), timings=dict(s.timings), published_by=qt.as_of)
